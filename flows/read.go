@@ -1,0 +1,181 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+)
+
+// Capture describes one capture as it was read: its format, what it held,
+// and any damage found. Attempts are delivered separately, as they finish.
+type Capture struct {
+	Name        string
+	Format      string
+	Compression Compression
+	Packets     int64
+	TCP         int64 // TCP segments decoded
+	NotIP       int64
+	NotTCP      int64
+	Fragments   int64 // non-first IP fragments (no TCP header to read)
+	Truncated   int64 // packets cut before the end of their TCP header
+	Malformed   int64
+	UnknownLink int64
+	LinkTypes   []LinkType // in order of first appearance
+	First, Last int64      // Unix ns of the earliest and latest packet
+	Stats       Stats
+	PeakOpen    int // most attempts open at once
+	// Damaged is set when reading stopped early because the input was cut
+	// short or corrupt; the packets before the damage were analysed.
+	Damaged  bool
+	Warnings []string
+}
+
+// Options tunes reading.
+type Options struct {
+	// Progress, when set, is called now and then with the number of input
+	// bytes consumed so far (compressed bytes for compressed input).
+	Progress func(consumed int64)
+	// MaxPackets stops after that many packets when positive.
+	MaxPackets int64
+}
+
+// ReadFile reads the capture at path ("-" for standard input).
+func ReadFile(path string, opts Options, emit func(*Attempt)) (*Capture, error) {
+	if path == "-" {
+		return Read(os.Stdin, "-", opts, emit)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, &FormatError{Msg: "is a directory, not a capture file"}
+	}
+	return Read(f, path, opts, emit)
+}
+
+// Read reads a capture from r. name labels the capture in results. The
+// returned error is non-nil only when r is not a readable capture at all
+// (a *FormatError) or could not be read from its start; damage found later
+// becomes a warning in Capture.
+func Read(r io.Reader, name string, opts Options, emit func(*Attempt)) (*Capture, error) {
+	counted := &countingReader{r: r}
+	rr, comp, closer, err := openContainer(counted)
+	if err != nil {
+		return nil, err
+	}
+	defer closer()
+	c := &Capture{Name: name, Format: rr.format(), Compression: comp}
+	tr := NewTracker(emit)
+	if err := readRecords(rr, tr, c, counted, opts); err != nil {
+		return nil, err
+	}
+	c.Format = rr.format()
+	tr.Finish()
+	c.Stats = tr.Stats()
+	for _, p := range rr.problems() {
+		c.Warnings = append(c.Warnings, p.String())
+	}
+	c.addDecodeWarnings()
+	return c, nil
+}
+
+// readRecords drives records through the decoder into the tracker.
+func readRecords(rr recordReader, tr *Tracker, c *Capture, counted *countingReader, opts Options) error {
+	var (
+		dec      decoder
+		seg      Segment
+		seenLink = map[LinkType]bool{}
+	)
+	for {
+		rec, err := rr.next()
+		if err != nil {
+			var stop *stopError
+			switch {
+			case err == io.EOF:
+			case errors.As(err, &stop):
+				c.Damaged = true
+				c.Warnings = append(c.Warnings, stop.p.String()+"; packets before it were analysed")
+			default:
+				c.Damaged = true
+				c.Warnings = append(c.Warnings, fmt.Sprintf("reading stopped: %v; packets before it were analysed", err))
+			}
+			return nil
+		}
+		c.Packets++
+		if !seenLink[rec.link] {
+			seenLink[rec.link] = true
+			c.LinkTypes = append(c.LinkTypes, rec.link)
+		}
+		if c.First == 0 || rec.ts < c.First {
+			c.First = rec.ts
+		}
+		if rec.ts > c.Last {
+			c.Last = rec.ts
+		}
+		switch dec.decode(&rec, &seg) {
+		case resultTCP:
+			c.TCP++
+			tr.Add(&seg)
+		case resultNotIP:
+			c.NotIP++
+		case resultNotTCP:
+			c.NotTCP++
+		case resultFragment:
+			c.Fragments++
+		case resultTruncated:
+			c.Truncated++
+		case resultMalformed:
+			c.Malformed++
+		case resultUnknownLink:
+			c.UnknownLink++
+		}
+		if c.Packets&0xffff == 0 {
+			if open, _ := tr.Open(); open > c.PeakOpen {
+				c.PeakOpen = open
+			}
+			if opts.Progress != nil {
+				opts.Progress(counted.n.Load())
+			}
+		}
+		if opts.MaxPackets > 0 && c.Packets >= opts.MaxPackets {
+			return nil
+		}
+	}
+}
+
+func (c *Capture) addDecodeWarnings() {
+	warn := func(n int64, format string) {
+		if n > 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf(format, n))
+		}
+	}
+	warn(c.Stats.OptionsCut, "%d SYN or SYN-ACK segments had their TCP options cut by the snapshot length; their options are treated as unknown (capture with -s 0 or a snaplen ≥ 128)")
+	warn(c.Truncated, "%d packets were cut by the snapshot length before the end of their TCP header and were skipped")
+	warn(c.UnknownLink, "%d packets have a link type halfopen cannot decode and were skipped")
+	warn(c.Malformed, "%d packets have malformed IP or TCP headers and were skipped")
+	warn(c.Stats.OutOfOrder, "%d packets are timestamped before a packet that precedes them in the file; intervals around them may be off")
+	warn(c.Stats.OneSided, "%d attempts were completed by the client although the capture holds no SYN-ACK for them: the capture seems to hold one direction only (asymmetric routing or a capture filter); their outcome comes from the client's packets")
+	if c.Stats.SynAckWithoutSYN > 0 && c.Stats.SynAckWithoutSYN*2 > c.Stats.SynAck {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d SYN-ACKs answer SYNs the capture does not hold: the capture may hold the server's direction only, or be backscatter", c.Stats.SynAckWithoutSYN, c.Stats.SynAck))
+	}
+	if c.Packets == 0 && !c.Damaged {
+		c.Warnings = append(c.Warnings, "the capture holds no packets")
+	}
+}
+
+// countingReader counts bytes read, for progress reporting. The count is
+// read from another goroutine when progress runs concurrently.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
