@@ -1,0 +1,191 @@
+package analyze
+
+import (
+	"container/heap"
+	"net/netip"
+	"time"
+
+	"github.com/halfopen/halfopen/flows"
+)
+
+// ListPolicy says which attempts a report lists one by one. Every attempt
+// is counted in its listener's aggregates whatever the policy.
+type ListPolicy int
+
+// List policies.
+const (
+	ListFailed ListPolicy = iota // all but plain established attempts
+	ListAll
+	ListNone
+)
+
+// listenerAgg folds one listener's attempts as they finish: counts, a
+// latency histogram, per-second counts and a bounded list of attempts.
+type listenerAgg struct {
+	server      netip.AddrPort
+	captures    map[int]bool
+	attempts    int64
+	failed      int64
+	outcomes    [flows.NumOutcomes]int64
+	synack      latencyHist
+	firstFail   int64
+	lastFail    int64
+	perSecond   map[int64]*secondCount
+	clientSched map[Schedule]int64
+	serverSched map[Schedule]int64
+	kept        attemptHeap
+	omitted     int64
+}
+
+type secondCount struct{ attempts, failures int64 }
+
+var outcomeOrder = flows.Outcomes()
+
+func newListenerAgg(server netip.AddrPort) *listenerAgg {
+	return &listenerAgg{
+		server:      server,
+		captures:    map[int]bool{},
+		perSecond:   map[int64]*secondCount{},
+		clientSched: map[Schedule]int64{},
+		serverSched: map[Schedule]int64{},
+	}
+}
+
+// keptAttempt is an attempt held for listing, with the capture it came from.
+type keptAttempt struct {
+	capture int
+	a       flows.Attempt
+}
+
+// before orders attempts for listing: by first SYN, then endpoints, so the
+// order never depends on the order attempts finished in.
+func (k *keptAttempt) before(o *keptAttempt) bool {
+	if k.a.FirstSYN != o.a.FirstSYN {
+		return k.a.FirstSYN < o.a.FirstSYN
+	}
+	if k.capture != o.capture {
+		return k.capture < o.capture
+	}
+	if c := k.a.Client.Compare(o.a.Client); c != 0 {
+		return c < 0
+	}
+	if c := k.a.Server.Compare(o.a.Server); c != 0 {
+		return c < 0
+	}
+	return k.a.ISN < o.a.ISN
+}
+
+// attemptHeap is a max-heap (latest first) that keeps the earliest N.
+type attemptHeap []*keptAttempt
+
+func (h attemptHeap) Len() int           { return len(h) }
+func (h attemptHeap) Less(i, j int) bool { return h[j].before(h[i]) }
+func (h attemptHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *attemptHeap) Push(x any)        { *h = append(*h, x.(*keptAttempt)) }
+func (h *attemptHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// offer keeps k if it is among the earliest limit attempts (0 = no limit)
+// and counts it as omitted otherwise.
+func (l *listenerAgg) offer(k *keptAttempt, limit int) {
+	if limit <= 0 || l.kept.Len() < limit {
+		heap.Push(&l.kept, k)
+		return
+	}
+	l.omitted++
+	if k.before(l.kept[0]) {
+		l.kept[0] = k
+		heap.Fix(&l.kept, 0)
+	}
+}
+
+// collector folds one capture's attempts into listener aggregates.
+type collector struct {
+	capture   int
+	listeners map[netip.AddrPort]*listenerAgg
+	policy    ListPolicy
+	limit     int
+}
+
+func newCollector(capture int, policy ListPolicy, limit int) *collector {
+	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit}
+}
+
+func (c *collector) add(a *flows.Attempt) {
+	l := c.listeners[a.Server]
+	if l == nil {
+		l = newListenerAgg(a.Server)
+		l.captures[c.capture] = true
+		c.listeners[a.Server] = l
+	}
+	l.attempts++
+	l.outcomes[a.Outcome]++
+	failed := a.Outcome.Failed()
+	sec := a.FirstSYN / int64(time.Second)
+	sc := l.perSecond[sec]
+	if sc == nil {
+		sc = &secondCount{}
+		l.perSecond[sec] = sc
+	}
+	sc.attempts++
+	if failed {
+		l.failed++
+		sc.failures++
+		if l.firstFail == 0 || a.FirstSYN < l.firstFail {
+			l.firstFail = a.FirstSYN
+		}
+		l.lastFail = max(l.lastFail, a.FirstSYN)
+	}
+	if tts := a.TimeToSynAck(); tts >= 0 {
+		l.synack.add(tts)
+	}
+	if a.SYNs >= 2 {
+		l.clientSched[ClientSchedule(a).Name]++
+	}
+	if a.SynAckRetransmits() > 0 {
+		l.serverSched[ServerSchedule(a).Name]++
+	}
+	if c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established {
+		l.offer(&keptAttempt{capture: c.capture, a: *a}, c.limit)
+	}
+}
+
+// merge folds o into l (for the combined view over several captures).
+func (l *listenerAgg) merge(o *listenerAgg, limit int) {
+	for k := range o.captures {
+		l.captures[k] = true
+	}
+	l.attempts += o.attempts
+	l.failed += o.failed
+	for i, n := range o.outcomes {
+		l.outcomes[i] += n
+	}
+	l.synack.merge(&o.synack)
+	if o.firstFail != 0 && (l.firstFail == 0 || o.firstFail < l.firstFail) {
+		l.firstFail = o.firstFail
+	}
+	l.lastFail = max(l.lastFail, o.lastFail)
+	for s, c := range o.perSecond {
+		if mine := l.perSecond[s]; mine != nil {
+			mine.attempts += c.attempts
+			mine.failures += c.failures
+		} else {
+			cp := *c
+			l.perSecond[s] = &cp
+		}
+	}
+	for k, v := range o.clientSched {
+		l.clientSched[k] += v
+	}
+	for k, v := range o.serverSched {
+		l.serverSched[k] += v
+	}
+	l.omitted += o.omitted
+	for _, k := range o.kept {
+		l.offer(k, limit)
+	}
+}

@@ -1,0 +1,322 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/flows"
+)
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	Width    int  // columns; 80 when zero
+	Color    bool // ANSI colour (callers decide: terminal and no NO_COLOR)
+	Attempts int  // attempts shown per listener; 0 shows none, -1 all listed
+	Verbose  bool // all evidence, all listeners
+}
+
+// maxListenersText is how many listeners the text report details unless verbose.
+const maxListenersText = 10
+
+type textWriter struct {
+	w     io.Writer
+	opts  TextOptions
+	err   error
+	width int
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func (t *textWriter) color(code, s string) string {
+	if !t.opts.Color || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (t *textWriter) bold(s string) string { return t.color("1", s) }
+func (t *textWriter) red(s string) string  { return t.color("31", s) }
+func (t *textWriter) dim(s string) string  { return t.color("2", s) }
+
+// Text writes the human report. It leads with the verdict.
+func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
+	t := &textWriter{w: w, opts: opts, width: opts.Width}
+	if t.width <= 0 {
+		t.width = 80
+	}
+	for _, line := range wrap("halfopen: "+r.Headline, t.width, 2) {
+		t.printf("%s\n", t.bold(line))
+	}
+	t.printf("\n")
+	if len(r.Listeners) > 0 {
+		t.listenerTable(r)
+	}
+	shown := 0
+	for i := range r.Listeners {
+		l := &r.Listeners[i]
+		if l.Failed == 0 && !opts.Verbose {
+			continue
+		}
+		if shown == maxListenersText && !opts.Verbose {
+			t.printf("(%d more failing listeners: --verbose or --format json)\n\n", r.Totals.FailingListeners-shown)
+			break
+		}
+		t.listenerDetail(r, l)
+		shown++
+	}
+	t.captures(r)
+	return t.err
+}
+
+func (t *textWriter) listenerTable(r *analyze.Report) {
+	srvW := 21
+	for _, l := range r.Listeners {
+		srvW = max(srvW, len(l.Server))
+	}
+	srvW = min(srvW, t.width-52)
+	t.printf("%s\n", t.dim(pad("LISTENER", srvW)+" ATTEMPTS   FAILED   RATE  SYN-ACK p50  TOP PROBLEM"))
+	rows := r.Listeners
+	if len(rows) > 2*maxListenersText && !t.opts.Verbose {
+		rows = rows[:2*maxListenersText]
+	}
+	for _, l := range rows {
+		p50 := "-"
+		if l.TimeToSynAck != nil {
+			p50 = fmtMS(l.TimeToSynAck.P50)
+		}
+		top := topProblem(&l)
+		line := fmt.Sprintf("%s %8s %8s %6s %12s  %s", pad(fit(l.Server, srvW), srvW), count(l.Attempts), count(l.Failed), percent(l.FailureRate), p50, top)
+		if l.Failed > 0 {
+			line = t.red(line)
+		}
+		t.printf("%s\n", line)
+	}
+	if len(rows) < len(r.Listeners) {
+		t.printf("%s\n", t.dim(fmt.Sprintf("… %d more listeners", len(r.Listeners)-len(rows))))
+	}
+	t.printf("\n")
+}
+
+// topProblem is the listener's strongest verdict, else its main failure.
+func topProblem(l *analyze.Listener) string {
+	if len(l.Verdicts) > 0 {
+		return l.Verdicts[0].Branch
+	}
+	if l.Failed == 0 {
+		return "-"
+	}
+	best, n := "", int64(0)
+	for _, o := range flows.Outcomes() {
+		if o.Failed() && l.Outcomes[o.String()] > n {
+			best, n = o.String(), l.Outcomes[o.String()]
+		}
+	}
+	return best
+}
+
+func fmtMS(v float64) string {
+	switch {
+	case v >= 1000:
+		return fmt.Sprintf("%.2f s", v/1000)
+	case v >= 10:
+		return fmt.Sprintf("%.0f ms", v)
+	}
+	return fmt.Sprintf("%.2f ms", v)
+}
+
+func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
+	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s attempts (%s)", l.Server, count(l.Failed), count(l.Attempts), percent(l.FailureRate))))
+	if l.FirstFailure != nil {
+		t.printf("  failures %s → %s, peak %d/s\n", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures)
+	}
+	t.printf("  outcomes: %s\n", outcomeList(l.Outcomes))
+	if s := scheduleList(l.ClientSchedules); s != "" {
+		t.printf("  client SYN retransmits: %s\n", s)
+	}
+	if s := scheduleList(l.ServerSchedules); s != "" {
+		t.printf("  server SYN-ACK retransmits: %s\n", s)
+	}
+	if l.TimeToSynAck != nil {
+		p := l.TimeToSynAck
+		t.printf("  time to SYN-ACK: p50 %s, p90 %s, p99 %s, max %s\n", fmtMS(p.P50), fmtMS(p.P90), fmtMS(p.P99), fmtMS(p.Max))
+	}
+	if len(l.Timeline.Failures) > 1 {
+		t.printf("  failures over time (%gs steps): |%s|\n", l.Timeline.Step, sparkline(l.Timeline.Failures))
+	}
+	for i, v := range l.Verdicts {
+		if i > 0 && !t.opts.Verbose && i >= 3 {
+			t.printf("  (%d more verdicts: --verbose)\n", len(l.Verdicts)-i)
+			break
+		}
+		t.verdict(&v, i == 0)
+	}
+	t.attempts(r, l)
+	t.printf("\n")
+}
+
+func (t *textWriter) verdict(v *analyze.Verdict, first bool) {
+	label := "verdict"
+	if !first {
+		label = "also"
+	}
+	head := fmt.Sprintf("  %s: %s — %s (confidence %.2f, %s attempts)", label, v.Branch, v.Title, v.Confidence, count(v.Attempts))
+	for _, line := range wrap(head, t.width, 6) {
+		t.printf("%s\n", t.bold(line))
+	}
+	if v.Summary != "" {
+		for _, line := range wrap(v.Summary, t.width-4, 4) {
+			t.printf("    %s\n", line)
+		}
+	}
+	limit := 6
+	if t.opts.Verbose {
+		limit = len(v.Evidence)
+	}
+	for i, e := range v.Evidence {
+		if i == limit {
+			t.printf("    … %d more (--verbose)\n", len(v.Evidence)-limit)
+			break
+		}
+		mark := "+"
+		if e.Against {
+			mark = "-"
+		}
+		for _, line := range wrap(fmt.Sprintf("%s [%s] %s", mark, e.Kind, e.Text), t.width-4, 6) {
+			t.printf("    %s\n", line)
+		}
+	}
+	if !first && !t.opts.Verbose {
+		return
+	}
+	for i, f := range v.Fix {
+		text := fmt.Sprintf("fix %d: %s", i+1, f.Action)
+		if f.Command != "" {
+			text += ": " + f.Command
+		}
+		for _, line := range wrap(text, t.width-4, 7) {
+			t.printf("    %s\n", line)
+		}
+	}
+	for _, nf := range v.WontFix {
+		for _, line := range wrap("won't help: "+nf, t.width-4, 6) {
+			t.printf("    %s\n", t.dim(line))
+		}
+	}
+}
+
+func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
+	if t.opts.Attempts == 0 {
+		return
+	}
+	var rows []*analyze.Attempt
+	for i := range r.Attempts {
+		if a := &r.Attempts[i]; a.Server == l.Server && a.Outcome != "established" {
+			rows = append(rows, a)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	total := len(rows)
+	if t.opts.Attempts > 0 && len(rows) > t.opts.Attempts {
+		rows = rows[:t.opts.Attempts]
+	}
+	cliW := 15
+	for _, a := range rows {
+		cliW = max(cliW, len(a.Client))
+	}
+	cliW = min(cliW, t.width-50)
+	t.printf("  %s\n", t.dim(pad("FIRST SYN", 12)+" "+pad("CLIENT", cliW)+" SYN S-A OUTCOME                 BRANCH"))
+	for _, a := range rows {
+		branch := "-"
+		if a.Branch != nil {
+			branch = *a.Branch
+		}
+		t.printf("  %s %s %3d %3d %-23s %s\n", clockOf(a.FirstSYN), pad(fit(a.Client, cliW), cliW), a.SYNs, a.SynAcks, a.Outcome, branch)
+	}
+	more := int64(total-len(rows)) + l.Omitted
+	if more > 0 {
+		t.printf("  %s\n", t.dim(fmt.Sprintf("… %s more (--attempts N, --format json)", count(more))))
+	}
+}
+
+func (t *textWriter) captures(r *analyze.Report) {
+	for _, c := range r.Captures {
+		if c.Error != "" {
+			t.printf("%s: %s\n", c.Path, t.red("error: "+c.Error))
+			continue
+		}
+		span := "no packets"
+		if c.First != nil {
+			span = fmt.Sprintf("%s %s–%s UTC (%.1f s)", parseTime(c.First).Format("2006-01-02"), clock(c.First), clock(c.Last), c.Seconds)
+		}
+		format := c.Format
+		if c.Compression != "" {
+			format = c.Compression + "-compressed " + format
+		}
+		line := fmt.Sprintf("%s: %s, %s packets, %s; %s SYN, %s SYN-ACK, %s attempts", c.Path, format, count(c.Packets), span, count(c.SYN), count(c.SynAck), count(c.Attempts))
+		if c.PreExisting > 0 {
+			line += fmt.Sprintf(", %s connections already open", count(c.PreExisting))
+		}
+		for _, l := range wrap(line, t.width, 2) {
+			t.printf("%s\n", t.dim(l))
+		}
+		if c.Kernel != nil {
+			k := c.Kernel
+			assumed := ""
+			if k.Assumed {
+				assumed = ", assumed"
+			}
+			for _, l := range wrap(fmt.Sprintf("  kernel: %s (from %s%s)", k.Name, k.Source, assumed), t.width, 4) {
+				t.printf("%s\n", t.dim(l))
+			}
+		}
+		for _, w := range c.Warnings {
+			for _, l := range wrap("  warning: "+w, t.width, 4) {
+				t.printf("%s\n", l)
+			}
+		}
+	}
+}
+
+func outcomeList(m map[string]int64) string {
+	var parts []string
+	for _, o := range flows.Outcomes() {
+		if n := m[o.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", o, count(n)))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func scheduleList(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys {
+		name := k
+		if name == "" {
+			name = "single"
+		}
+		parts = append(parts, fmt.Sprintf("%s ×%s", name, count(m[k])))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,227 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/halfopen/halfopen/flows"
+)
+
+// Input is one capture to analyse.
+type Input struct {
+	Path string // a file, or "-" for standard input
+}
+
+// Options tune an analysis.
+type Options struct {
+	List      ListPolicy
+	MaxListed int // per listener; 0 lists every attempt the policy selects
+	Parallel  int // captures read at once; 0 means one per CPU
+	// Progress, when set, is called from the reading goroutines with the
+	// index of the input and the bytes of it consumed so far.
+	Progress  func(input int, consumed int64)
+	Generator string // e.g. "halfopen 1.0.0", recorded in the report
+	// MaxPackets stops reading each capture after that many packets.
+	MaxPackets int64
+}
+
+// DefaultMaxListed is how many attempts per listener a report lists by default.
+const DefaultMaxListed = 1000
+
+// captureResult is what reading one input produced.
+type captureResult struct {
+	capture Capture
+	coll    *collector
+}
+
+// Run analyses the inputs and returns the report. A capture that cannot be
+// read at all is reported with its Error set; the others are analysed.
+func Run(inputs []Input, opts Options) *Report {
+	results := make([]captureResult, len(inputs))
+	workers := opts.Parallel
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(inputs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = readOne(i, inputs[i], opts)
+			}
+		}()
+	}
+	for i := range inputs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return assemble(results, opts)
+}
+
+// readOne reads one capture into a collector.
+func readOne(index int, in Input, opts Options) captureResult {
+	coll := newCollector(index, opts.List, opts.MaxListed)
+	fo := flows.Options{MaxPackets: opts.MaxPackets}
+	if opts.Progress != nil {
+		fo.Progress = func(n int64) { opts.Progress(index, n) }
+	}
+	c, err := flows.ReadFile(in.Path, fo, coll.add)
+	if err != nil {
+		return captureResult{capture: Capture{Index: index, Path: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
+	}
+	return captureResult{capture: captureReport(index, c), coll: coll}
+}
+
+// inputError words a read failure for a one-line message after the path.
+func inputError(err error) string {
+	var fe *flows.FormatError
+	if errors.As(err, &fe) {
+		if errors.Is(err, flows.ErrNotCapture) {
+			return fe.Error() + " (halfopen reads what tcpdump -w writes: pcap or pcapng, optionally gzip- or zstd-compressed)"
+		}
+		return fe.Error() + "; the file cannot be read as a capture"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func captureReport(index int, c *flows.Capture) Capture {
+	r := Capture{
+		Index:       index,
+		Path:        c.Name,
+		Format:      c.Format,
+		Compression: string(c.Compression),
+		Packets:     c.Packets,
+		TCPPackets:  c.TCP,
+		LinkTypes:   []string{},
+		First:       timePtr(c.First),
+		Last:        timePtr(c.Last),
+		SYN:         c.Stats.SYN,
+		SynAck:      c.Stats.SynAck,
+		RST:         c.Stats.RST,
+		Attempts:    c.Stats.Attempts,
+		PreExisting: c.Stats.PreExisting,
+		Damaged:     c.Damaged,
+		Warnings:    append([]string{}, c.Warnings...),
+		Snapshots:   []string{},
+		Listeners:   []Listener{},
+	}
+	if c.Packets > 0 {
+		r.Seconds = float64((c.Last-c.First)/int64(time.Microsecond)) / 1e6
+	}
+	for _, l := range c.LinkTypes {
+		r.LinkTypes = append(r.LinkTypes, l.String())
+	}
+	return r
+}
+
+// assemble builds the report from per-capture results: per-capture
+// listeners, the combined listeners, listed attempts and totals.
+func assemble(results []captureResult, opts Options) *Report {
+	r := &Report{
+		Schema:    Schema,
+		Generator: opts.Generator,
+		Captures:  make([]Capture, 0, len(results)),
+		Listeners: []Listener{},
+		Attempts:  []Attempt{},
+		Totals:    Totals{Outcomes: outcomeMap(&[flows.NumOutcomes]int64{}), Branches: map[string]int64{}},
+	}
+	combined := map[string]*listenerAgg{}
+	for _, res := range results {
+		c := res.capture
+		perCapture := map[string]*listenerAgg{}
+		for srv, l := range res.coll.listeners {
+			perCapture[srv.String()] = l
+		}
+		for _, l := range sortedListeners(perCapture) {
+			lr := l.report()
+			lr.Listed = 0 // attempts are listed once, under the combined view
+			c.Listeners = append(c.Listeners, lr)
+			key := l.server.String()
+			if combined[key] == nil {
+				combined[key] = newListenerAgg(l.server)
+			}
+			combined[key].merge(l, opts.MaxListed)
+		}
+		r.Captures = append(r.Captures, c)
+		r.Totals.Packets += c.Packets
+	}
+	r.Totals.Captures = len(results)
+	for _, l := range sortedListeners(combined) {
+		lr := l.report()
+		r.Listeners = append(r.Listeners, lr)
+		r.Totals.Attempts += l.attempts
+		r.Totals.Failed += l.failed
+		if l.failed > 0 {
+			r.Totals.FailingListeners++
+		}
+		for i, n := range l.outcomes {
+			r.Totals.Outcomes[flows.Outcome(i).String()] += n
+		}
+		kept := append([]*keptAttempt{}, l.kept...)
+		sort.Slice(kept, func(i, j int) bool { return kept[i].before(kept[j]) })
+		for _, k := range kept {
+			r.Attempts = append(r.Attempts, attemptReport(k))
+		}
+	}
+	r.Totals.Listeners = len(r.Listeners)
+	sort.SliceStable(r.Attempts, func(i, j int) bool { return r.Attempts[i].FirstSYN < r.Attempts[j].FirstSYN })
+	r.Headline = headline(r)
+	return r
+}
+
+// headline is the report's first sentence: who failed whom, how often.
+func headline(r *Report) string {
+	if r.Totals.Attempts == 0 {
+		return "No TCP handshake attempts in the capture."
+	}
+	if r.Totals.Failed == 0 {
+		return fmt.Sprintf("All %d handshake attempts to %d listener(s) succeeded on the first SYN.", r.Totals.Attempts, r.Totals.Listeners)
+	}
+	worst := r.Listeners[0]
+	s := fmt.Sprintf("%d of %d listener(s) failed clients; worst: %s failed %d of %d attempts (%s)",
+		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, percent(worst.FailureRate))
+	if len(worst.Verdicts) > 0 {
+		v := worst.Verdicts[0]
+		s += fmt.Sprintf(", most likely %s (%s, confidence %.2f)", v.Title, v.Branch, v.Confidence)
+	} else if o := mainFailure(worst.Outcomes); o != "" {
+		s += ", mostly " + o
+	}
+	return s + "."
+}
+
+// mainFailure names the most frequent failed outcome of a listener.
+func mainFailure(outcomes map[string]int64) string {
+	best, n := "", int64(0)
+	for _, o := range outcomeOrder {
+		if o.Failed() && outcomes[o.String()] > n {
+			best, n = o.String(), outcomes[o.String()]
+		}
+	}
+	return best
+}
+
+func percent(rate float64) string {
+	p := rate * 100
+	switch {
+	case p == 0:
+		return "0%"
+	case p < 0.1:
+		return "<0.1%"
+	case p < 10:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.0f%%", p)
+}
