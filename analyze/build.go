@@ -63,9 +63,13 @@ func (l *listenerAgg) report() Listener {
 		ClientSchedules: scheduleMap(l.clientSched),
 		ServerSchedules: scheduleMap(l.serverSched),
 		Branches:        map[string]int64{},
-		Verdicts:        []Verdict{},
+		Verdicts:        append([]Verdict{}, l.verdicts...),
+		Limits:          l.limits,
 		Listed:          l.kept.Len(),
 		Omitted:         l.omitted,
+	}
+	for _, v := range l.verdicts {
+		r.Branches[v.Branch] += v.Attempts
 	}
 	for c := range l.captures {
 		r.Captures = append(r.Captures, c)
@@ -181,6 +185,11 @@ func attemptReport(k *keptAttempt) Attempt {
 	}
 	if a.SynAckRetransmits() > 0 {
 		r.ServerSchedule = string(ServerSchedule(a).Name)
+	}
+	if k.j.branch != "" {
+		b, c := k.j.branch, k.j.conf
+		r.Branch, r.Confidence = &b, &c
+		r.Evidence = append(r.Evidence, k.j.ev...)
 	}
 	return r
 }

@@ -35,6 +35,11 @@ type listenerAgg struct {
 	serverSched map[Schedule]int64
 	kept        attemptHeap
 	omitted     int64
+	cands       map[string]*branchAgg // candidate branch → attempts judged so
+	hist        history
+	verdicts    []Verdict // set once the capture is read
+	limits      *Limits
+	remap       map[string]adjustment // candidate → final branch, set with verdicts
 }
 
 type secondCount struct{ attempts, failures int64 }
@@ -48,13 +53,16 @@ func newListenerAgg(server netip.AddrPort) *listenerAgg {
 		perSecond:   map[int64]*secondCount{},
 		clientSched: map[Schedule]int64{},
 		serverSched: map[Schedule]int64{},
+		cands:       map[string]*branchAgg{},
 	}
 }
 
-// keptAttempt is an attempt held for listing, with the capture it came from.
+// keptAttempt is an attempt held for listing, with the capture it came
+// from and its judgement (branch empty when nothing went wrong).
 type keptAttempt struct {
 	capture int
 	a       flows.Attempt
+	j       judgement
 }
 
 // before orders attempts for listing: by first SYN, then endpoints, so the
@@ -109,10 +117,11 @@ type collector struct {
 	listeners map[netip.AddrPort]*listenerAgg
 	policy    ListPolicy
 	limit     int
+	srv       *server
 }
 
-func newCollector(capture int, policy ListPolicy, limit int) *collector {
-	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit}
+func newCollector(capture int, policy ListPolicy, limit int, srv *server) *collector {
+	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit, srv: srv}
 }
 
 func (c *collector) add(a *flows.Attempt) {
@@ -149,8 +158,20 @@ func (c *collector) add(a *flows.Attempt) {
 	if a.SynAckRetransmits() > 0 {
 		l.serverSched[ServerSchedule(a).Name]++
 	}
+	var j judgement
+	if ph := phaseOf(a); ph != phaseNone {
+		j = c.srv.judge(a, ph, &l.hist)
+		agg := l.cands[j.branch]
+		if agg == nil {
+			agg = &branchAgg{}
+			l.cands[j.branch] = agg
+		}
+		agg.add(&j)
+		agg.note(a.Context)
+	}
+	l.hist.learn(a)
 	if c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established {
-		l.offer(&keptAttempt{capture: c.capture, a: *a}, c.limit)
+		l.offer(&keptAttempt{capture: c.capture, a: *a, j: j}, c.limit)
 	}
 }
 
@@ -188,4 +209,28 @@ func (l *listenerAgg) merge(o *listenerAgg, limit int) {
 	for _, k := range o.kept {
 		l.offer(k, limit)
 	}
+	l.verdicts = mergeVerdicts(l.verdicts, o.verdicts)
+}
+
+// mergeVerdicts combines verdicts of the same listener from several
+// captures: attempts add up, confidence is attempt-weighted, the first
+// capture's evidence and fix are kept.
+func mergeVerdicts(a, b []Verdict) []Verdict {
+	out := append([]Verdict{}, a...)
+	for _, v := range b {
+		found := false
+		for i := range out {
+			if out[i].Branch == v.Branch {
+				n := out[i].Attempts + v.Attempts
+				out[i].Confidence = roundConf((out[i].Confidence*float64(out[i].Attempts) + v.Confidence*float64(v.Attempts)) / float64(n))
+				out[i].Attempts = n
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, v)
+		}
+	}
+	sortVerdicts(out)
+	return out
 }

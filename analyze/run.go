@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 // Input is one capture to analyse.
 type Input struct {
-	Path string // a file, or "-" for standard input
+	Path      string     // a file, or "-" for standard input
+	Snapshots *Snapshots // optional server-side snapshots
 }
 
 // Options tune an analysis.
@@ -69,7 +71,8 @@ func Run(inputs []Input, opts Options) *Report {
 
 // readOne reads one capture into a collector.
 func readOne(index int, in Input, opts Options) captureResult {
-	coll := newCollector(index, opts.List, opts.MaxListed)
+	srv := newServer(in.Snapshots)
+	coll := newCollector(index, opts.List, opts.MaxListed, srv)
 	fo := flows.Options{MaxPackets: opts.MaxPackets}
 	if opts.Progress != nil {
 		fo.Progress = func(n int64) { opts.Progress(index, n) }
@@ -78,7 +81,41 @@ func readOne(index int, in Input, opts Options) captureResult {
 	if err != nil {
 		return captureResult{capture: Capture{Index: index, Path: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
 	}
-	return captureResult{capture: captureReport(index, c), coll: coll}
+	cr := captureReport(index, c)
+	if !srv.kernelKnown {
+		srv.pickKernel(measuredSynAckRTO(coll))
+	}
+	for _, l := range coll.listeners {
+		srv.finish(l)
+		l.limits = srv.limits(l.server)
+	}
+	kinfo := srv.kinfo
+	cr.Kernel = &kinfo
+	cr.Warnings = append(cr.Warnings, srv.warnings...)
+	if w := srv.ssCoverage(c.First, c.Last); w != "" {
+		cr.Warnings = append(cr.Warnings, w)
+	}
+	if in.Snapshots != nil {
+		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
+	}
+	return captureResult{capture: cr, coll: coll}
+}
+
+// measuredSynAckRTO is the server's initial SYN-ACK retransmit interval as
+// the capture shows it (1 s or 3 s), or 0 when no timer retransmit was seen.
+func measuredSynAckRTO(c *collector) time.Duration {
+	var one, three int64
+	for _, l := range c.listeners {
+		one += l.serverSched[ScheduleExp1s] + l.serverSched[ScheduleLinear1s]
+		three += l.serverSched[ScheduleExp3s]
+	}
+	switch {
+	case three > one:
+		return 3 * time.Second
+	case one > 0:
+		return time.Second
+	}
+	return 0
 }
 
 // inputError words a read failure for a one-line message after the path.
@@ -90,11 +127,17 @@ func inputError(err error) string {
 		}
 		return fe.Error() + "; the file cannot be read as a capture"
 	}
+	return unwrapPathErr(err).Error()
+}
+
+// unwrapPathErr drops the "open FILE:" prefix of a *fs.PathError: our
+// messages already start with the file name.
+func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }
 
 func captureReport(index int, c *flows.Capture) Capture {
@@ -152,6 +195,7 @@ func assemble(results []captureResult, opts Options) *Report {
 			key := l.server.String()
 			if combined[key] == nil {
 				combined[key] = newListenerAgg(l.server)
+				combined[key].limits = l.limits
 			}
 			combined[key].merge(l, opts.MaxListed)
 		}
@@ -169,6 +213,9 @@ func assemble(results []captureResult, opts Options) *Report {
 		}
 		for i, n := range l.outcomes {
 			r.Totals.Outcomes[flows.Outcome(i).String()] += n
+		}
+		for b, n := range lr.Branches {
+			r.Totals.Branches[b] += n
 		}
 		kept := append([]*keptAttempt{}, l.kept...)
 		sort.Slice(kept, func(i, j int) bool { return kept[i].before(kept[j]) })
@@ -193,9 +240,11 @@ func headline(r *Report) string {
 	worst := r.Listeners[0]
 	s := fmt.Sprintf("%d of %d listener(s) failed clients; worst: %s failed %d of %d attempts (%s)",
 		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, percent(worst.FailureRate))
-	if len(worst.Verdicts) > 0 {
+	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != "unknown" {
 		v := worst.Verdicts[0]
-		s += fmt.Sprintf(", most likely %s (%s, confidence %.2f)", v.Title, v.Branch, v.Confidence)
+		s += fmt.Sprintf(": most likely %s (%s, confidence %.2f)", lowerFirst(v.Title), v.Branch, v.Confidence)
+	} else if len(worst.Verdicts) > 0 {
+		s += ": the cause is unclear from what was given (add --sysctl, --ss and --nstat snapshots)"
 	} else if o := mainFailure(worst.Outcomes); o != "" {
 		s += ", mostly " + o
 	}
@@ -224,4 +273,15 @@ func percent(rate float64) string {
 		return fmt.Sprintf("%.1f%%", p)
 	}
 	return fmt.Sprintf("%.0f%%", p)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if len(r) > 1 && r[1] >= 'A' && r[1] <= 'Z' { // an acronym: keep it
+		return s
+	}
+	return strings.ToLower(string(r[0])) + string(r[1:])
 }

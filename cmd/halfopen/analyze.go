@@ -10,7 +10,16 @@ import (
 	"github.com/halfopen/halfopen/analyze"
 	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
+
+// addSnapshotFlags declares the server-snapshot flags shared by analyze and tui.
+func addSnapshotFlags(fl *pflag.FlagSet, s *analyze.SnapshotFiles) {
+	fl.StringArrayVar(&s.Sysctl, "sysctl", nil, "`FILE` with the server's sysctl -a output")
+	fl.StringArrayVar(&s.SS, "ss", nil, "`FILE` with ss -ltn output, one or a time series ('# <unix time>' headers)")
+	fl.StringArrayVar(&s.Nstat, "nstat", nil, "`FILE` with nstat -az / nstat --json / netstat -s (repeat: first before, last after)")
+	fl.StringVar(&s.Kernel, "kernel", "", "the server's kernel `VERSION` (uname -r), when no sysctl snapshot says it")
+}
 
 // analyzeFlags are the flags of halfopen analyze.
 type analyzeFlags struct {
@@ -26,6 +35,7 @@ type analyzeFlags struct {
 	verbose    bool
 	maxPackets int64
 	noop       bool
+	snaps      analyze.SnapshotFiles
 }
 
 func newAnalyzeCmd(e *env) *cobra.Command {
@@ -36,6 +46,10 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 		Long: `Read one or more captures ("-" for standard input) and report every TCP
 handshake attempt: its outcome, its retransmit timing, and per listener the
 failures and their most likely cause.
+
+Server snapshots sharpen the diagnosis: --sysctl, --ss, --nstat (given twice:
+before and after), --kernel; or pass a bundle directory holding capture.*,
+sysctl.txt, ss.txt, nstat*.txt and uname.txt (what halfopen collect writes).
 
 Outcomes: established, established_after_retry, unanswered, reset,
 synack_unacked, ack_ignored, reset_after_ack, answered_with_ack, incomplete.
@@ -49,6 +63,8 @@ synack_unacked, ack_ignored, reset_after_ack, answered_with_ack, incomplete.
   'unanswered>5'                  more than 5 attempts ended unanswered`,
 		Example: `  halfopen analyze capture.pcap
   halfopen analyze -r capture.pcapng.zst --format json
+  halfopen analyze cap.pcap --sysctl sysctl.txt --ss ss.txt --nstat before.txt --nstat after.txt
+  halfopen analyze samples/accept-queue-full-syn     # a bundle directory
   tcpdump -i any -w - port 443 | halfopen analyze -
   halfopen analyze --fail-on unanswered --fail-on 'rate>0.5%' load-test.pcap`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +84,7 @@ synack_unacked, ack_ignored, reset_after_ack, answered_with_ack, incomplete.
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "text: every listener, every verdict and all evidence")
 	fl.Int64VarP(&f.maxPackets, "count", "c", 0, "stop after `N` packets per capture (0: read all)")
 	fl.BoolVarP(&f.noop, "numeric", "n", false, "accepted for tcpdump habit; halfopen never resolves names")
+	addSnapshotFlags(fl, &f.snaps)
 	return cmd
 }
 
@@ -90,7 +107,7 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 	if f.format != "text" && f.format != "json" {
 		return usageErr("--format %q: use text or json", f.format)
 	}
-	inputs, err := resolveInputs(paths)
+	inputs, err := resolveInputs(paths, f.snaps)
 	if err != nil {
 		return err
 	}

@@ -25,12 +25,18 @@ func isCaptureName(name string) bool {
 }
 
 // resolveInputs expands arguments: files and "-" as they are, quoted globs,
-// and directories (every capture file below them, in name order).
-func resolveInputs(args []string) ([]analyze.Input, error) {
+// bundle directories (capture.* with its snapshots), and other directories
+// (every bundle and capture file below them, in name order). Snapshot files
+// given by flags go with every capture; a bundle's own files come first.
+func resolveInputs(args []string, flags analyze.SnapshotFiles) ([]analyze.Input, error) {
+	shared, err := analyze.LoadSnapshots(flags)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
 	var inputs []analyze.Input
 	for _, arg := range args {
 		if arg == "-" {
-			inputs = append(inputs, analyze.Input{Path: "-"})
+			inputs = append(inputs, analyze.Input{Path: "-", Snapshots: shared})
 			continue
 		}
 		matches := []string{arg}
@@ -42,15 +48,15 @@ func resolveInputs(args []string) ([]analyze.Input, error) {
 		for _, p := range matches {
 			st, err := os.Stat(p)
 			if err != nil || !st.IsDir() {
-				inputs = append(inputs, analyze.Input{Path: p}) // reading reports the error
+				inputs = append(inputs, analyze.Input{Path: p, Snapshots: shared}) // reading reports the error
 				continue
 			}
-			found, err := capturesIn(p)
+			found, err := capturesIn(p, flags, shared)
 			if err != nil {
 				return nil, usageErr("%s: %v", p, unwrapPath(err))
 			}
 			if len(found) == 0 {
-				return nil, usageErr("%s: directory holds no capture files (%s)", p, strings.Join(captureExts[:4], ", "))
+				return nil, usageErr("%s: directory holds no capture files (%s) and no bundle (capture.* with sysctl.txt, ss.txt, nstat*.txt)", p, strings.Join(captureExts[:4], ", "))
 			}
 			inputs = append(inputs, found...)
 		}
@@ -58,23 +64,30 @@ func resolveInputs(args []string) ([]analyze.Input, error) {
 	return inputs, nil
 }
 
-// capturesIn lists the capture files below dir, sorted by path.
-func capturesIn(dir string) ([]analyze.Input, error) {
-	var paths []string
+// capturesIn lists the bundles and capture files below dir, by path.
+func capturesIn(dir string, flags analyze.SnapshotFiles, shared *analyze.Snapshots) ([]analyze.Input, error) {
+	var inputs []analyze.Input
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && isCaptureName(d.Name()) {
-			paths = append(paths, p)
+		if d.IsDir() {
+			if !analyze.IsBundle(p) {
+				return nil
+			}
+			in, err := analyze.LoadBundle(p, flags)
+			if err != nil {
+				return err
+			}
+			inputs = append(inputs, in)
+			return filepath.SkipDir
+		}
+		if isCaptureName(d.Name()) {
+			inputs = append(inputs, analyze.Input{Path: p, Snapshots: shared})
 		}
 		return nil
 	})
-	sort.Strings(paths)
-	var inputs []analyze.Input
-	for _, p := range paths {
-		inputs = append(inputs, analyze.Input{Path: p})
-	}
+	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].Path < inputs[j].Path })
 	return inputs, err
 }
 

@@ -1,0 +1,373 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/halfopen/halfopen/analyze/kernel"
+	"github.com/halfopen/halfopen/flows"
+)
+
+// phase is the step of the handshake where an attempt went wrong.
+type phase uint8
+
+const (
+	phaseNone        phase = iota // nothing went wrong (or too early to tell)
+	phaseSynDropped               // SYNs got no answer at all
+	phaseSynAckLost               // the server answered, the client retransmitted anyway
+	phaseReset                    // the SYN was answered by RST
+	phaseBareAck                  // the SYN was answered by a bare ACK
+	phaseAckDropped               // the client's ACK was dropped: SYN-ACK retransmitted after it
+	phaseRstAfterAck              // the client's ACK was answered by RST
+	phaseNoAck                    // the client never completed the handshake
+)
+
+// promptAnswer is how soon a SYN-ACK must follow a SYN to count as its
+// answer (rather than an answer to a later retransmit).
+const promptAnswer = 500 * time.Millisecond
+
+// phaseOf classifies where an attempt failed.
+func phaseOf(a *flows.Attempt) phase {
+	switch a.Outcome {
+	case flows.Unanswered:
+		return phaseSynDropped
+	case flows.Reset:
+		return phaseReset
+	case flows.AnsweredWithAck:
+		return phaseBareAck
+	case flows.SynAckUnacked:
+		return phaseNoAck
+	case flows.AckIgnored:
+		return phaseAckDropped
+	case flows.ResetAfterAck:
+		return phaseRstAfterAck
+	case flows.EstablishedAfterRetry:
+		switch {
+		case a.ServerBareAck != flows.None:
+			return phaseBareAck
+		case ackWasIgnored(a):
+			return phaseAckDropped
+		case a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer:
+			return phaseSynAckLost
+		case a.SYNs > 1:
+			return phaseSynDropped
+		}
+	}
+	return phaseNone
+}
+
+func ackWasIgnored(a *flows.Attempt) bool {
+	for _, s := range a.RecordedSynAcks() {
+		if s.AfterAck && !s.Triggered {
+			return true
+		}
+	}
+	return false
+}
+
+// judgement is one attempt's most likely branch, as far as the attempt
+// and what was known when it finished can tell.
+type judgement struct {
+	branch string
+	conf   float64
+	ev     []Evidence
+}
+
+func (j *judgement) add(kind, format string, args ...any) {
+	j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...)})
+}
+
+func (j *judgement) against(kind, format string, args ...any) {
+	j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...), Against: true})
+}
+
+// history is what a listener showed so far in the capture, for judging
+// an attempt against the attempts that got through.
+type history struct {
+	answered         int64 // attempts answered on their first SYN
+	maxPendingOK     int   // PendingAccept when a SYN was answered at once, max
+	maxHalfOpenOK    int
+	provenServed     int64 // answered attempts from peers with a recent completed handshake
+	freshServed      int64
+	synAcksSeen      int64
+	timerRetransmits int64
+}
+
+func (h *history) learn(a *flows.Attempt) {
+	if a.SynAcks > 0 {
+		h.synAcksSeen++
+	}
+	if a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer && a.SYNs >= 1 {
+		h.answered++
+		h.maxPendingOK = max(h.maxPendingOK, a.Context.PendingAccept)
+		h.maxHalfOpenOK = max(h.maxHalfOpenOK, a.Context.HalfOpen)
+		if a.Context.PeerEstablishedAgo != flows.None || a.Context.PeerClosedAgo != flows.None {
+			h.provenServed++
+		} else {
+			h.freshServed++
+		}
+	}
+}
+
+// judge names the most likely branch for one failed attempt.
+func (s *server) judge(a *flows.Attempt, ph phase, h *history) judgement {
+	switch ph {
+	case phaseSynDropped:
+		return s.judgeSynDropped(a, h)
+	case phaseSynAckLost:
+		j := judgement{branch: kernel.SynAckLost, conf: 0.6}
+		j.add("packets", "SYN-ACK sent %s after the first SYN, yet the client retransmitted its SYN %d time(s): the SYN-ACK did not reach the client", fmtDur(a.SynAckTimes[0].At), a.SYNs-1)
+		return j
+	case phaseReset:
+		return s.judgeReset(a, h)
+	case phaseBareAck:
+		return s.judgeBareAck(a)
+	case phaseAckDropped:
+		return s.judgeAckDropped(a)
+	case phaseRstAfterAck:
+		return s.judgeRstAfterAck(a)
+	case phaseNoAck:
+		return s.judgeNoAck(a)
+	}
+	return judgement{}
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%d µs", d.Microseconds())
+}
+
+// synTimes words the SYNs of an attempt: "3 SYNs at +0, +1.0, +3.0 s".
+func synTimes(a *flows.Attempt) string {
+	var parts []string
+	for _, t := range a.RecordedSYNs() {
+		parts = append(parts, "+"+strings.TrimSuffix(fmt.Sprintf("%.1f", t.Seconds()), ".0"))
+	}
+	more := ""
+	if a.SYNs > flows.MaxTimes {
+		more = fmt.Sprintf(" (+%d more)", a.SYNs-flows.MaxTimes)
+	}
+	return fmt.Sprintf("%d SYN(s) at %s s%s", a.SYNs, strings.Join(parts, ", "), more)
+}
+
+func isBroadcastOrMulticast(ip netip.Addr) bool {
+	return ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+}
+
+func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
+	j := judgement{branch: kernel.Unknown, conf: 0.2}
+	if a.Outcome == flows.Unanswered {
+		j.add("packets", "%s, none answered", synTimes(a))
+	} else {
+		first := a.SynAckTimes[0].At
+		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimes(a), fmtDur(first))
+	}
+	switch {
+	case a.BadChecksum:
+		j.branch, j.conf = kernel.BadChecksum, 0.9
+		j.add("packets", "the SYN's TCP checksum is wrong: the kernel drops it before any listener code (TcpInErrs/InCsumErrors)")
+		return j
+	case a.OtherHost:
+		j.branch, j.conf = kernel.PreTCPDrop, 0.8
+		j.add("packets", "the capture marks the SYN PACKET_OTHERHOST: the frame was not addressed to this host (wrong MAC, VIP owned elsewhere)")
+		return j
+	case isBroadcastOrMulticast(a.Server.Addr()):
+		j.branch, j.conf = kernel.BroadcastDst, 0.9
+		j.add("packets", "the SYN is addressed to %s, a broadcast/multicast address", a.Server.Addr())
+		return j
+	}
+	ctx := a.Context
+	synAt := time.Unix(0, a.FirstSYN)
+	if p, ok := s.ssAt(a.Server, synAt, time.Second); ok {
+		l := p.Listener
+		when := fmtDur(absDur(p.Time.Sub(synAt)))
+		if ssFull(l) {
+			j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.85
+			j.add("ss", "ss %s from the first SYN: Recv-Q %d > Send-Q %d — the accept queue (capacity %d) was full", when, l.RecvQ, l.SendQ, l.SendQ+1)
+			return j
+		}
+		if l.SendQ >= 0 {
+			j.against("ss", "ss %s from the first SYN: Recv-Q %d of %d+1 — the accept queue had room", when, l.RecvQ, l.SendQ)
+		}
+	}
+	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	qs := s.synQueueCapacity(a.Server)
+	m := s.sysctl("net.ipv4.tcp_max_syn_backlog")
+	b := s.backlog(a.Server)
+	if qs != unknownInt && ctx.HalfOpen >= qs*9/10 && cookies != 1 {
+		j.branch, j.conf = kernel.SynQueueFull, 0.75
+		j.add("packets", "%d handshakes to this port were half-open (SYN-ACK sent, not completed) when the SYN arrived; the SYN queue holds %d", ctx.HalfOpen, qs)
+		if b == 0 && s.model.BacklogZeroDrops {
+			j.branch = kernel.BacklogZero
+		}
+		return j
+	}
+	if m != unknownInt && cookies == 0 && ctx.HalfOpen > s.model.LastQuarterThreshold(m) {
+		proven := ctx.PeerEstablishedAgo != flows.None || ctx.PeerClosedAgo != flows.None
+		if !s.model.ProvenPeerExempt || !proven {
+			j.branch, j.conf = kernel.LastQuarter, 0.7
+			j.add("packets", "%d half-open handshakes when the SYN arrived, above %d = tcp_max_syn_backlog %d − %d/4, with syncookies off", ctx.HalfOpen, s.model.LastQuarterThreshold(m), m, m)
+			if s.model.ProvenPeerExempt {
+				j.add("packets", "this client IP had no completed connection to the server in the capture (not a proven peer); %d attempts from proven peers were served", h.provenServed)
+			}
+			return j
+		}
+	}
+	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.eraMayBeAtMost(kernel.Era410) && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
+		j.branch, j.conf = kernel.PAWSPassive, 0.65
+		j.add("packets", "the server closed a connection from %s %s before this SYN (last TSval %d); this SYN's TSval %d is older — tcp_tw_recycle's per-peer PAWS check rejects it", a.Client.Addr(), fmtDur(ctx.PeerStampAgo), ctx.PeerStampTSval, a.SYNOptions.TSval)
+		if s.sysctl("net.ipv4.tcp_tw_recycle") == 1 {
+			j.conf = 0.85
+			j.add("sysctl", "net.ipv4.tcp_tw_recycle = 1")
+		}
+		return j
+	}
+	if b != unknownInt && ctx.PendingAccept >= b+1 {
+		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.7
+		j.add("packets", "%d connections to this port had completed the handshake without the server sending anything (not yet accepted) when the SYN arrived; the accept queue holds %d (backlog %d + 1)", ctx.PendingAccept, b+1, b)
+		return j
+	}
+	// From the capture alone: compare the queues' estimates at this drop
+	// with their highest values at SYNs the server answered. A drop while
+	// an estimate sits at its ceiling points at that queue.
+	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= h.maxHalfOpenOK*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
+		j.branch, j.conf = kernel.SynQueueFull, 0.45
+		if cookies == 0 && m != unknownInt {
+			j.branch = kernel.LastQuarter
+		}
+		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, h.maxHalfOpenOK)
+		return j
+	}
+	if ctx.PendingAccept >= 2 && ctx.PendingAccept*10 >= h.maxPendingOK*9 && h.answered > 0 {
+		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.5
+		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the accept queue was likely full", ctx.PendingAccept, h.maxPendingOK)
+		return j
+	}
+	if h.synAcksSeen == 0 {
+		j.branch, j.conf = kernel.PreTCPDrop, 0.35
+		j.add("packets", "no SYN to this listener was answered so far, not even by a RST: a firewall, conntrack or routing drop, or a listener that never answers")
+		return j
+	}
+	j.add("packets", "%d half-open and %d unaccepted connections when the SYN arrived: no queue looks full from the capture alone", ctx.HalfOpen, ctx.PendingAccept)
+	return j
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (s *server) judgeReset(a *flows.Attempt, h *history) judgement {
+	j := judgement{branch: kernel.ClosedPort, conf: 0.8}
+	j.add("packets", "the SYN was answered by RST %s after it: nothing listened on %s", fmtDur(a.ServerRST), a.Server)
+	if h.synAcksSeen > 0 {
+		j.conf = 0.5
+		j.add("packets", "other SYNs to this port were answered with SYN-ACK: the listener was closed at that moment (application restart?) or a REJECT --reject-with tcp-reset rule matched")
+	}
+	return j
+}
+
+func (s *server) judgeBareAck(a *flows.Attempt) judgement {
+	p := a.Prev
+	j := judgement{branch: kernel.TimewaitSeq, conf: 0.45}
+	j.add("packets", "the SYN was answered by a bare ACK (ack %d, not the SYN's ISN+1 = %d) %s after it", a.BareAckNumber, a.ISN+1, fmtDur(a.ServerBareAck))
+	if a.ClientRST != flows.None {
+		j.add("packets", "the client answered that ACK with RST %s after the first SYN", fmtDur(a.ClientRST))
+	}
+	hasTS := a.SYNOptions.Has&flows.OptTimestamp != 0
+	switch {
+	case p.Seen && p.Open:
+		j.branch, j.conf = kernel.SynToEstablished, 0.8
+		j.add("packets", "a connection on the same 4-tuple was still open in the capture: the kernel answers a SYN for a live connection with a challenge ACK")
+	case p.Seen && p.ServerClosedFirst && p.ClosedAgo != flows.None && p.ClosedAgo < 60*time.Second:
+		j.add("packets", "the server closed the previous connection on this 4-tuple first, %s before: its TIME-WAIT socket (60 s) was still there", fmtDur(p.ClosedAgo))
+		switch {
+		case p.HasTS && hasTS && int32(a.SYNOptions.TSval-p.ClientTSval) < 0:
+			j.branch, j.conf = kernel.PAWSTimewait, 0.85
+			j.add("packets", "the SYN's TSval %d is older than the last TSval %d of the previous connection: PAWS rejects it", a.SYNOptions.TSval, p.ClientTSval)
+		case int32(a.ISN-p.ClientNextSeq) <= 0:
+			j.branch, j.conf = kernel.TimewaitSeq, 0.8
+			j.add("packets", "the SYN's sequence number %d is not above the old connection's %d, and timestamps do not save it", a.ISN, p.ClientNextSeq)
+		default:
+			j.conf = 0.5
+		}
+	case p.Seen:
+		j.add("packets", "a previous connection on this 4-tuple was seen (closed %s before)", fmtDur(p.ClosedAgo))
+	default:
+		if hasTS {
+			j.branch = kernel.PAWSTimewait
+		}
+		j.add("packets", "no earlier connection on this 4-tuple is in the capture: a TIME-WAIT socket from before the capture, or a live connection")
+	}
+	return j
+}
+
+func (s *server) judgeAckDropped(a *flows.Attempt) judgement {
+	j := judgement{branch: kernel.AcceptQueueFullAck, conf: 0.6}
+	n := 0
+	for _, sa := range a.RecordedSynAcks() {
+		if sa.AfterAck && !sa.Triggered {
+			n++
+		}
+	}
+	j.add("packets", "the client completed the handshake %s after the first SYN, yet the server retransmitted its SYN-ACK %d time(s) after that: it dropped the ACK and kept the request", fmtDur(a.FinalAck), n)
+	if a.ClientData != flows.None && a.ServerAckData == flows.None {
+		j.add("packets", "client data sent at %s was never acknowledged", fmtDur(a.ClientData))
+	}
+	if a.Outcome == flows.EstablishedAfterRetry {
+		j.add("packets", "a later client ACK or data got through once the queue had room")
+	}
+	ackAt := time.Unix(0, a.FirstSYN).Add(a.FinalAck)
+	if p, ok := s.ssAt(a.Server, ackAt, time.Second); ok && ssFull(p.Listener) {
+		j.conf = 0.88
+		j.add("ss", "ss %s from the ACK: Recv-Q %d > Send-Q %d — the accept queue was full", fmtDur(absDur(p.Time.Sub(ackAt))), p.Listener.RecvQ, p.Listener.SendQ)
+	}
+	if n == 1 && a.ClientData == flows.None && a.Outcome == flows.AckIgnored {
+		j.branch, j.conf = kernel.DeferAccept, 0.4
+		j.add("packets", "a single late SYN-ACK after the bare ACK and the client never sent data: a TCP_DEFER_ACCEPT listener waits for data")
+	}
+	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
+	case 0:
+		j.add("sysctl", "net.ipv4.tcp_abort_on_overflow = 0: an overflowing ACK is dropped silently")
+	case 1:
+		j.conf -= 0.25
+		j.against("sysctl", "net.ipv4.tcp_abort_on_overflow = 1 would have answered an overflowing ACK with RST")
+	}
+	return j
+}
+
+func (s *server) judgeRstAfterAck(a *flows.Attempt) judgement {
+	j := judgement{branch: kernel.AcceptQueueFullRst, conf: 0.6}
+	j.add("packets", "the server sent RST %s after the first SYN, right after the client's handshake ACK, without serving the connection", fmtDur(a.ServerRST))
+	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
+	case 1:
+		j.conf = 0.85
+		j.add("sysctl", "net.ipv4.tcp_abort_on_overflow = 1: an ACK that finds the accept queue full is answered by RST")
+	case 0:
+		j.conf = 0.3
+		j.against("sysctl", "net.ipv4.tcp_abort_on_overflow = 0: an accept-queue overflow would drop the ACK silently, not reset")
+	}
+	return j
+}
+
+func (s *server) judgeNoAck(a *flows.Attempt) judgement {
+	j := judgement{branch: kernel.ClientNeverAcked, conf: 0.6}
+	j.add("packets", "the server answered with %d SYN-ACK(s) but the client never completed the handshake", a.SynAcks)
+	if a.ClientRST != flows.None {
+		j.add("packets", "the client answered the SYN-ACK with RST: a scanner or a client that gave up")
+	} else if a.SYNs == 1 {
+		j.add("packets", "a single SYN and no reply to the SYN-ACK: typical of spoofed (flood) sources or a client-side firewall")
+	}
+	return j
+}

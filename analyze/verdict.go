@@ -1,0 +1,433 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/halfopen/halfopen/flows"
+
+	"github.com/halfopen/halfopen/analyze/kernel"
+)
+
+// branchAgg folds the attempts a listener's judgements gave one branch.
+type branchAgg struct {
+	count    int64
+	confSum  float64
+	examples []Evidence
+	halfLo   int // range of Context.HalfOpen over the attempts
+	halfHi   int
+	pendLo   int // range of Context.PendingAccept
+	pendHi   int
+}
+
+const maxExamples = 4
+
+func (b *branchAgg) add(j *judgement) {
+	b.count++
+	b.confSum += j.conf
+	// The first evidence line of a judgement describes the attempt's own
+	// packets; the listener keeps the reasoning lines that follow.
+	for i, e := range j.ev {
+		if i == 0 && len(j.ev) > 1 {
+			continue
+		}
+		if len(b.examples) >= maxExamples {
+			break
+		}
+		if !hasTemplate(b.examples, e) {
+			b.examples = append(b.examples, e)
+		}
+	}
+}
+
+// note widens the context ranges with one attempt's context.
+func (b *branchAgg) note(ctx flows.Context) {
+	if b.count == 1 {
+		b.halfLo, b.halfHi, b.pendLo, b.pendHi = ctx.HalfOpen, ctx.HalfOpen, ctx.PendingAccept, ctx.PendingAccept
+		return
+	}
+	b.halfLo, b.halfHi = min(b.halfLo, ctx.HalfOpen), max(b.halfHi, ctx.HalfOpen)
+	b.pendLo, b.pendHi = min(b.pendLo, ctx.PendingAccept), max(b.pendHi, ctx.PendingAccept)
+}
+
+// hasTemplate reports whether list holds an evidence line that differs from
+// e only in its numbers: one example per kind of reasoning is enough.
+func hasTemplate(list []Evidence, e Evidence) bool {
+	t := template(e.Text)
+	for _, x := range list {
+		if template(x.Text) == t && x.Against == e.Against {
+			return true
+		}
+	}
+	return false
+}
+
+func template(s string) string {
+	var b strings.Builder
+	digit := false
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r == '.' && digit {
+			if !digit {
+				b.WriteByte('#')
+			}
+			digit = true
+			continue
+		}
+		digit = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// contextLine summarises the queue estimates over a candidate's attempts.
+func (b *branchAgg) contextLine() string {
+	span := func(lo, hi int) string {
+		if lo == hi {
+			return fmt.Sprint(lo)
+		}
+		return fmt.Sprintf("%d–%d", lo, hi)
+	}
+	return fmt.Sprintf("%d attempts; when their SYNs arrived, %s handshakes to the port were half-open and %s established connections waited for the application", b.count, span(b.halfLo, b.halfHi), span(b.pendLo, b.pendHi))
+}
+
+func hasEvidence(list []Evidence, e Evidence) bool {
+	for _, x := range list {
+		if x.Text == e.Text {
+			return true
+		}
+	}
+	return false
+}
+
+// adjustment is what listener-wide evidence (counters, sysctl, era) does
+// to one candidate branch: keep or replace it, move its confidence.
+type adjustment struct {
+	final string
+	delta float64
+	ev    []Evidence
+}
+
+// synDropFamily are the branches a silently dropped SYN can come from.
+var synDropFamily = map[string]bool{
+	kernel.SynQueueFull: true, kernel.LastQuarter: true, kernel.AcceptQueueFullSyn: true,
+	kernel.PAWSPassive: true, kernel.PreTCPDrop: true, kernel.Unknown: true, kernel.BacklogZero: true,
+}
+
+func ev(kind, format string, args ...any) Evidence {
+	return Evidence{Kind: kind, Text: fmt.Sprintf(format, args...)}
+}
+
+func evAgainst(kind, format string, args ...any) Evidence {
+	return Evidence{Kind: kind, Text: fmt.Sprintf(format, args...), Against: true}
+}
+
+// counterLine words a set of counter deltas, e.g. "ListenOverflows +12".
+func (s *server) counterLine(names ...string) string {
+	var parts []string
+	for _, n := range names {
+		if v, ok := s.counter(n); ok {
+			parts = append(parts, fmt.Sprintf("%s %+d", n, v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("nstat %s: %s", s.deltaText, joinComma(parts))
+}
+
+func joinComma(p []string) string {
+	out := ""
+	for i, s := range p {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+// synDropCountersVisible reports whether SYN-time listener drops move
+// counters on this kernel (3.7+); on older kernels their absence proves nothing.
+func (s *server) synDropCountersVisible() bool {
+	return s.model.SynDropCounted
+}
+
+// counterBranch names the SYN-drop branch the counters point to, or "".
+func (s *server) counterBranch(backlog int) (string, []Evidence) {
+	lo, okLO := s.counter("TcpExtListenOverflows")
+	ld, okLD := s.counter("TcpExtListenDrops")
+	qd, okQD := s.counter("TcpExtTCPReqQFullDrop")
+	pp, okPP := s.counter("TcpExtPAWSPassive")
+	rp, _ := s.counter("TcpExtIPReversePathFilter")
+	ce, _ := s.counter("TcpInCsumErrors")
+	if !okLO && !okLD {
+		return "", nil
+	}
+	line := s.counterLine("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDrop", "TcpExtTCPReqQFullDoCookies", "TcpExtPAWSPassive", "TcpExtIPReversePathFilter", "TcpInCsumErrors")
+	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	switch {
+	case okPP && pp > 0:
+		return kernel.PAWSPassive, []Evidence{ev("counter", "%s: PAWSPassive moved", line)}
+	case okQD && qd > 0 && lo == 0:
+		if backlog == 0 && s.model.BacklogZeroDrops {
+			return kernel.BacklogZero, []Evidence{ev("counter", "%s: TCPReqQFullDrop moved with a zero backlog", line)}
+		}
+		return kernel.SynQueueFull, []Evidence{ev("counter", "%s: TCPReqQFullDrop moved, ListenOverflows did not", line)}
+	case lo > 0 && qd == 0:
+		return kernel.AcceptQueueFullSyn, []Evidence{ev("counter", "%s: ListenOverflows moved, TCPReqQFullDrop did not", line)}
+	case lo > 0 && qd > 0:
+		return "", []Evidence{ev("counter", "%s: both queues overflowed", line)}
+	case okLD && ld > 0:
+		if cookies == 0 || cookies == unknownInt {
+			return kernel.LastQuarter, []Evidence{ev("counter", "%s: ListenDrops moved without ListenOverflows or TCPReqQFullDrop — the last-quarter rule (or an LSM/route/allocation failure) dropped SYNs", line)}
+		}
+		return kernel.RequestFailure, []Evidence{ev("counter", "%s: ListenDrops moved without a queue overflow", line)}
+	case ce > 0:
+		return kernel.BadChecksum, []Evidence{ev("counter", "%s: TCP checksum errors moved", line)}
+	case okLD && ld == 0 && lo == 0 && (!okQD || qd == 0):
+		e := ev("counter", "%s: no listener counter moved while SYNs went unanswered — they were dropped before TCP", line)
+		if rp > 0 {
+			e.Text += " (IPReversePathFilter moved: rp_filter)"
+		}
+		return kernel.PreTCPDrop, []Evidence{e}
+	}
+	_ = okQD
+	return "", nil
+}
+
+// adjust weighs a candidate branch against listener-wide evidence.
+func (s *server) adjust(cand string, backlog int) adjustment {
+	adj := adjustment{final: cand}
+	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	if synDropFamily[cand] {
+		if cand == kernel.PAWSPassive && !s.eraMayBeAtMost(kernel.Era410) {
+			adj.final, adj.delta = kernel.Unknown, -0.3
+			adj.ev = append(adj.ev, evAgainst("kernel", "tcp_tw_recycle and its PAWS check were removed in 4.12; this kernel (%s) cannot drop a SYN that way", s.model.Name))
+		}
+		if (cand == kernel.SynQueueFull || cand == kernel.BacklogZero) && cookies == 1 {
+			adj.final, adj.delta = kernel.Unknown, -0.3
+			adj.ev = append(adj.ev, evAgainst("sysctl", "net.ipv4.tcp_syncookies = 1: a full SYN queue answers with syncookies instead of dropping"))
+		}
+		if cand == kernel.LastQuarter && cookies > 0 {
+			adj.final, adj.delta = kernel.Unknown, -0.3
+			adj.ev = append(adj.ev, evAgainst("sysctl", "net.ipv4.tcp_syncookies = %d disables the last-quarter rule", cookies))
+		}
+		if s.delta == nil {
+			return adj
+		}
+		if !s.synDropCountersVisible() {
+			adj.ev = append(adj.ev, ev("kernel", "on %s a SYN dropped at the listener moves no counter (ListenOverflows/ListenDrops count SYN-time drops only from 3.7): their absence proves nothing", s.model.Name))
+			return adj
+		}
+		cb, cev := s.counterBranch(backlog)
+		adj.ev = append(adj.ev, cev...)
+		switch {
+		case cb == "":
+		case cb == adj.final:
+			adj.delta += 0.2
+		case adj.final == kernel.Unknown || cand == kernel.PreTCPDrop || cand == kernel.Unknown:
+			adj.final, adj.delta = cb, 0.35
+		default:
+			adj.ev = append(adj.ev, evAgainst("counter", "the counters point to %s rather than %s", cb, cand))
+			adj.final, adj.delta = cb, 0.1
+		}
+		return adj
+	}
+	switch cand {
+	case kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst:
+		if lo, ok := s.counter("TcpExtListenOverflows"); ok {
+			line := s.counterLine("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPDeferAcceptDrop", "TcpExtEmbryonicRsts")
+			if lo > 0 {
+				adj.delta = 0.25
+				adj.ev = append(adj.ev, ev("counter", "%s: the accept queue overflowed", line))
+			} else {
+				adj.delta = -0.35
+				adj.ev = append(adj.ev, evAgainst("counter", "%s: no accept-queue overflow was counted", line))
+				if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && cand == kernel.AcceptQueueFullAck {
+					adj.final, adj.delta = kernel.DeferAccept, 0.2
+				}
+			}
+		}
+	case kernel.DeferAccept:
+		if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok {
+			if da > 0 {
+				adj.delta = 0.35
+				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpExtTCPDeferAcceptDrop", "TcpExtListenOverflows")))
+			} else if lo, _ := s.counter("TcpExtListenOverflows"); lo > 0 {
+				adj.final, adj.delta = kernel.AcceptQueueFullAck, 0.3
+				adj.ev = append(adj.ev, ev("counter", "%s: an accept-queue overflow, not TCP_DEFER_ACCEPT", s.counterLine("TcpExtTCPDeferAcceptDrop", "TcpExtListenOverflows")))
+			}
+		}
+	case kernel.PAWSTimewait:
+		name := "TcpExtPAWSEstab"
+		if s.model.PAWSTimewaitCounter {
+			name = "TcpExtPAWSTimewait"
+		}
+		if v, ok := s.counter(name); ok {
+			if v > 0 {
+				adj.delta = 0.1
+				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine(name)))
+			} else {
+				adj.delta = -0.15
+				adj.ev = append(adj.ev, evAgainst("counter", "%s: no PAWS rejection counted", s.counterLine(name)))
+			}
+		}
+	case kernel.BadChecksum:
+		if v, ok := s.counter("TcpInCsumErrors"); ok && v > 0 {
+			adj.delta = 0.05
+			adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpInCsumErrors", "TcpInErrs")))
+		}
+	}
+	return adj
+}
+
+// listenerVerdicts turns a listener's candidate branches into verdicts
+// (strongest first) and the mapping each candidate took.
+func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustment) {
+	backlog := s.backlog(l.server)
+	remap := map[string]adjustment{}
+	type final struct {
+		count   int64
+		confSum float64
+		ev      []Evidence
+	}
+	finals := map[string]*final{}
+	for _, cand := range sortedBranchKeys(l.cands) {
+		agg := l.cands[cand]
+		adj := s.adjust(cand, backlog)
+		remap[cand] = adj
+		f := finals[adj.final]
+		if f == nil {
+			f = &final{}
+			finals[adj.final] = f
+		}
+		f.count += agg.count
+		f.confSum += clampConf(agg.confSum/float64(agg.count)+adj.delta) * float64(agg.count)
+		summary := ev("packets", "%s", agg.contextLine())
+		for _, e := range append(append([]Evidence{summary}, adj.ev...), agg.examples...) {
+			if !hasEvidence(f.ev, e) {
+				f.ev = append(f.ev, e)
+			}
+		}
+	}
+	var out []Verdict
+	for name, f := range finals {
+		v := Verdict{Branch: name, Attempts: f.count, Confidence: roundConf(f.confSum / float64(f.count)), Evidence: f.ev, Fix: []Fix{}, WontFix: []string{}}
+		s.describe(&v, l)
+		out = append(out, v)
+	}
+	sortVerdicts(out)
+	return out, remap
+}
+
+// sortVerdicts orders verdicts strongest first: attempts × confidence.
+func sortVerdicts(out []Verdict) {
+	sort.Slice(out, func(i, j int) bool {
+		wi, wj := float64(out[i].Attempts)*out[i].Confidence, float64(out[j].Attempts)*out[j].Confidence
+		if wi != wj {
+			return wi > wj
+		}
+		return out[i].Branch < out[j].Branch
+	})
+}
+
+// finish decides a listener's verdicts and applies them to its kept
+// attempts, so each listed attempt carries its final branch.
+func (s *server) finish(l *listenerAgg) {
+	l.verdicts, l.remap = s.listenerVerdicts(l)
+	for _, k := range l.kept {
+		if k.j.branch == "" {
+			continue
+		}
+		adj, ok := l.remap[k.j.branch]
+		if !ok {
+			continue
+		}
+		k.j.branch = adj.final
+		k.j.conf = roundConf(k.j.conf + adj.delta)
+		for _, e := range adj.ev {
+			if !hasEvidence(k.j.ev, e) {
+				k.j.ev = append(k.j.ev, e)
+			}
+		}
+	}
+}
+
+// describe fills a verdict's title, summary, listener-level evidence and fix.
+func (s *server) describe(v *Verdict, l *listenerAgg) {
+	b, _ := kernel.Lookup(v.Branch)
+	v.Title = b.Title
+	x, err := kernel.Explain(v.Branch, s.model)
+	if err != nil {
+		return
+	}
+	v.Summary = x.Condition
+	for _, f := range x.Fix {
+		v.Fix = append(v.Fix, Fix{Action: f.Action, Command: f.Command, Why: f.Why})
+	}
+	v.WontFix = append(v.WontFix, x.WontFix...)
+	if lim := s.limits(l.server); lim != nil && isQueueBranch(v.Branch) {
+		v.Evidence = append(v.Evidence, limitsEvidence(lim)...)
+	}
+	if s.kinfo.Era != "" {
+		k := ev("kernel", "%s (%s)", s.model.Name, s.kinfo.Source)
+		if s.kinfo.Assumed {
+			k.Text += ": assumed — evidence that depends on the era is weaker"
+		}
+		v.Evidence = append(v.Evidence, k)
+	}
+}
+
+func isQueueBranch(b string) bool {
+	switch b {
+	case kernel.SynQueueFull, kernel.AcceptQueueFullSyn, kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst,
+		kernel.LastQuarter, kernel.BacklogZero, kernel.BacklogTruncated, kernel.Syncookies:
+		return true
+	}
+	return false
+}
+
+func limitsEvidence(l *Limits) []Evidence {
+	var out []Evidence
+	if l.Backlog != nil {
+		e := ev("ss", "listen backlog (ss Send-Q) %d: accept queue capacity %d", *l.Backlog, *l.Backlog+1)
+		if l.MaxAcceptDepth != nil {
+			e.Text += fmt.Sprintf(", deepest Recv-Q seen %d", *l.MaxAcceptDepth)
+		}
+		out = append(out, e)
+	}
+	var parts []string
+	add := func(name string, v *int) {
+		if v != nil {
+			parts = append(parts, fmt.Sprintf("%s = %d", name, *v))
+		}
+	}
+	add("net.core.somaxconn", l.Somaxconn)
+	add("net.ipv4.tcp_max_syn_backlog", l.MaxSynBacklog)
+	add("net.ipv4.tcp_syncookies", l.Syncookies)
+	add("net.ipv4.tcp_abort_on_overflow", l.AbortOnOverflow)
+	if len(parts) > 0 {
+		out = append(out, ev("sysctl", "%s", joinComma(parts)))
+	}
+	return out
+}
+
+func clampConf(c float64) float64 { return math.Min(0.97, math.Max(0.05, c)) }
+
+func roundConf(c float64) float64 { return math.Round(clampConf(c)*100) / 100 }
+
+func sortedBranchKeys(m map[string]*branchAgg) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]].count != m[keys[j]].count {
+			return m[keys[i]].count > m[keys[j]].count
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
