@@ -190,9 +190,14 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
 	if p, ok := s.ssAt(a.Server, synAt, time.Second); ok {
 		l := p.Listener
 		when := fmtDur(absDur(p.Time.Sub(synAt)))
-		if ssFull(l) {
+		if s.ssFull(l) {
 			j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.85
-			j.add("ss", "ss %s from the first SYN: Recv-Q %d > Send-Q %d — the accept queue (capacity %d) was full", when, l.RecvQ, l.SendQ, l.SendQ+1)
+			if l.SendQ > 0 {
+				j.add("ss", "ss %s from the first SYN: Recv-Q %d > Send-Q %d — the accept queue (capacity %d) was full", when, l.RecvQ, l.SendQ, l.SendQ+1)
+			} else {
+				j.add("ss", "listing %s from the first SYN: Recv-Q %d > net.core.somaxconn %d, which bounds the backlog — the accept queue was full", when, l.RecvQ, s.sysctl("net.core.somaxconn"))
+			}
+			s.youngNote(&j, ctx)
 			return j
 		}
 		if l.SendQ >= 0 {
@@ -231,9 +236,13 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
 		}
 		return j
 	}
+	if b == unknownInt && s.model.Era == kernel.Era2618 {
+		b = s.sysctl("net.core.somaxconn") // bounds B when nothing shows the backlog
+	}
 	if b != unknownInt && ctx.PendingAccept >= b+1 {
 		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.7
 		j.add("packets", "%d connections to this port had completed the handshake without the server sending anything (not yet accepted) when the SYN arrived; the accept queue holds %d (backlog %d + 1)", ctx.PendingAccept, b+1, b)
+		s.youngNote(&j, ctx)
 		return j
 	}
 	// From the capture alone: compare the queues' estimates at this drop
@@ -329,7 +338,7 @@ func (s *server) judgeAckDropped(a *flows.Attempt) judgement {
 		j.add("packets", "a later client ACK or data got through once the queue had room")
 	}
 	ackAt := time.Unix(0, a.FirstSYN).Add(a.FinalAck)
-	if p, ok := s.ssAt(a.Server, ackAt, time.Second); ok && ssFull(p.Listener) {
+	if p, ok := s.ssAt(a.Server, ackAt, time.Second); ok && s.ssFull(p.Listener) {
 		j.conf = 0.88
 		j.add("ss", "ss %s from the ACK: Recv-Q %d > Send-Q %d — the accept queue was full", fmtDur(absDur(p.Time.Sub(ackAt))), p.Listener.RecvQ, p.Listener.SendQ)
 	}
@@ -370,4 +379,19 @@ func (s *server) judgeNoAck(a *flows.Attempt) judgement {
 		j.add("packets", "a single SYN and no reply to the SYN-ACK: typical of spoofed (flood) sources or a client-side firewall")
 	}
 	return j
+}
+
+// youngNote adds the young>1 condition of kernels up to 4.9 (and RHEL7) to
+// an accept-queue judgement: there a full accept queue drops a SYN only
+// while at least two requests are young (SYN-ACK not yet retransmitted).
+func (s *server) youngNote(j *judgement, ctx flows.Context) {
+	if !s.model.YoungRule {
+		return
+	}
+	if ctx.Young >= 2 {
+		j.add("packets", "%d requests to this port were young (SYN-ACK not yet retransmitted): the young > 1 condition of %s held", ctx.Young, s.model.Name)
+		return
+	}
+	j.conf -= 0.2
+	j.against("packets", "only %d young request(s) when the SYN arrived: %s drops a SYN on a full accept queue only when young > 1", ctx.Young, s.model.Name)
 }

@@ -222,7 +222,8 @@ func (s *server) ssAt(srv netip.AddrPort, t time.Time, window time.Duration) (sn
 func (s *server) backlog(srv netip.AddrPort) int {
 	b := unknownInt
 	for _, p := range s.ssPoints(srv) {
-		if p.Listener.SendQ >= 0 {
+		// Before 2.6.24 Send-Q of a listener is not its backlog (≈0).
+		if p.Listener.SendQ > 0 || p.Listener.SendQ == 0 && s.model.Era != kernel.Era2618 {
 			b = max(b, p.Listener.SendQ)
 		}
 	}
@@ -238,8 +239,18 @@ func (s *server) maxAcceptDepth(srv netip.AddrPort) int {
 	return d
 }
 
-// ssFull reports whether a sample shows the accept queue full.
-func ssFull(l snapshot.Listener) bool { return l.SendQ >= 0 && l.RecvQ > l.SendQ }
+// ssFull reports whether a sample shows the accept queue full: Recv-Q
+// above Send-Q (the backlog), or — when Send-Q does not carry the backlog
+// (netstat, kernels before 2.6.24) — above somaxconn, which bounds it.
+func (s *server) ssFull(l snapshot.Listener) bool {
+	if l.SendQ > 0 || l.SendQ == 0 && s.model.Era != kernel.Era2618 {
+		return l.RecvQ > l.SendQ
+	}
+	if smc := s.sysctl("net.core.somaxconn"); smc != unknownInt {
+		return l.RecvQ > smc
+	}
+	return false
+}
 
 // limits reports the listener's effective queue limits.
 func (s *server) limits(srv netip.AddrPort) *Limits {

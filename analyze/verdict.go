@@ -217,6 +217,17 @@ func (s *server) adjust(cand string, backlog int) adjustment {
 		if s.delta == nil {
 			return adj
 		}
+		if pp, ok := s.counter("TcpExtPAWSPassive"); ok && cand == kernel.PAWSPassive {
+			// PAWSPassive is counted in every era that has the branch.
+			if pp > 0 {
+				adj.delta += 0.1
+				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpExtPAWSPassive")))
+			} else {
+				adj.final, adj.delta = kernel.Unknown, -0.3
+				adj.ev = append(adj.ev, evAgainst("counter", "%s: no passive PAWS rejection was counted", s.counterLine("TcpExtPAWSPassive")))
+			}
+			return adj
+		}
 		if !s.synDropCountersVisible() {
 			adj.ev = append(adj.ev, ev("kernel", "on %s a SYN dropped at the listener moves no counter (ListenOverflows/ListenDrops count SYN-time drops only from 3.7): their absence proves nothing", s.model.Name))
 			return adj
@@ -322,9 +333,18 @@ func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustm
 	return out, remap
 }
 
-// sortVerdicts orders verdicts strongest first: attempts × confidence.
+// sortVerdicts orders verdicts strongest first: branches where the server
+// dropped or refused something before those where it did its part (a
+// client that never ACKed, a lost SYN-ACK), then attempts × confidence.
 func sortVerdicts(out []Verdict) {
+	serverSide := func(v Verdict) bool {
+		b, ok := kernel.Lookup(v.Branch)
+		return ok && b.Drop
+	}
 	sort.Slice(out, func(i, j int) bool {
+		if si, sj := serverSide(out[i]), serverSide(out[j]); si != sj {
+			return si
+		}
 		wi, wj := float64(out[i].Attempts)*out[i].Confidence, float64(out[j].Attempts)*out[j].Confidence
 		if wi != wj {
 			return wi > wj

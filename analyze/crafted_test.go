@@ -1,0 +1,289 @@
+package analyze
+
+// Crafted scenarios for kernels this machine cannot run (2.6.18, 2.6.32,
+// 3.10). The captures and snapshots are SYNTHETIC: written by these tests
+// with flowstest from the kernel behaviour described in
+// ../shared/kernel/drop-branches.md, not recorded from a real kernel.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/halfopen/halfopen/analyze/kernel"
+	"github.com/halfopen/halfopen/flows"
+	"github.com/halfopen/halfopen/flows/flowstest"
+)
+
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// bundle writes a capture and snapshot files into a temporary bundle
+// directory and analyses it.
+func bundle(t *testing.T, c *flowstest.Capture, files map[string]string) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "capture.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WritePcap(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := LoadBundle(dir, SnapshotFiles{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Run([]Input{in}, Options{List: ListFailed})
+}
+
+func listener(t *testing.T, r *Report, server string) *Listener {
+	t.Helper()
+	for i := range r.Listeners {
+		if r.Listeners[i].Server == server {
+			return &r.Listeners[i]
+		}
+	}
+	t.Fatalf("no listener %s in report", server)
+	return nil
+}
+
+func verdict(l *Listener, branch string) *Verdict {
+	for i := range l.Verdicts {
+		if l.Verdicts[i].Branch == branch {
+			return &l.Verdicts[i]
+		}
+	}
+	return nil
+}
+
+func sysctlText(kv map[string]string) string {
+	var b strings.Builder
+	for k, v := range kv {
+		fmt.Fprintf(&b, "%s = %s\n", k, v)
+	}
+	return b.String()
+}
+
+func client(i int) string { return fmt.Sprintf("192.0.2.%d:%d", 10+i%200, 40000+i) }
+
+// netstatS writes a net-tools "netstat -s" snippet with the given TcpExt lines.
+func netstatS(unix int64, overflows, drops int) string {
+	return fmt.Sprintf(`# %d
+Tcp:
+    1200 active connections openings
+    900 passive connection openings
+    3 failed connection attempts
+TcpExt:
+    %d times the listen queue of a socket overflowed
+    %d SYNs to LISTEN sockets dropped
+    11 packets pruned from receive queue because of socket buffer overrun
+`, unix, overflows, drops)
+}
+
+// TestCrafted2618AcceptQueueYoungRule is the incident halfopen was born
+// from: RHEL5 (2.6.18), nginx with backlog 511 but somaxconn 128, so the
+// accept queue holds 129. The application stalls; new SYNs are dropped
+// while at least two requests are young (young > 1), the first two of a
+// burst are answered and their ACKs then meet the full queue. On 2.6.18 a
+// SYN dropped at the listener moves no counter; ACK drops do.
+func TestCrafted2618AcceptQueueYoungRule(t *testing.T) {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	server := "10.0.0.1:80"
+	// 129 connections complete and send a request the stalled app never reads.
+	for i := range 129 {
+		k := c.Conn(t0.Add(time.Duration(i)*5*time.Millisecond), client(i), server, uint32(1000+i*7919))
+		k.SYN(0).SYNACK(flowstest.Ms(0.2)).ACK(flowstest.Ms(0.4)).Data(flowstest.Ms(0.5), 300).ServerAck(flowstest.Ms(0.6))
+	}
+	burst := t0.Add(2 * time.Second)
+	// The first two SYNs of a burst are answered (young ≤ 1), their ACKs dropped:
+	// SYN-ACK retransmits at +3 s and +9 s (3 s RTO on 2.6.18).
+	for i := range 2 {
+		k := c.Conn(burst.Add(time.Duration(i)*time.Millisecond), client(200+i), server, uint32(5000+i))
+		k.SYN(0).SYNACK(flowstest.Ms(0.2)).ACK(flowstest.Ms(0.4)).Data(flowstest.Ms(0.5), 200)
+		k.SYNACK(flowstest.Sec(3)).ACK(flowstest.Sec(3.0005)).SYNACK(flowstest.Sec(9)).ACK(flowstest.Sec(9.0005))
+	}
+	// 18 more SYNs dropped; clients retransmit at +3 s, +9 s.
+	for i := range 18 {
+		k := c.Conn(burst.Add(time.Duration(i+2)*time.Millisecond), client(300+i), server, uint32(9000+i))
+		k.SYN(0).SYN(flowstest.Sec(3)).SYN(flowstest.Sec(9))
+	}
+	// Something far later so the tracker sees time pass.
+	c.Conn(t0.Add(40*time.Second), "198.51.100.1:5000", "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	unix := burst.Unix()
+	netstatSeries := fmt.Sprintf("# %d.5\nActive Internet connections (only servers)\nProto Recv-Q Send-Q Local Address               Foreign Address             State\ntcp      129      0 0.0.0.0:80                  0.0.0.0:*                   LISTEN\n", unix)
+	r := bundle(t, c, map[string]string{
+		"sysctl.txt": sysctlText(map[string]string{"kernel.osrelease": "2.6.18-419.el5", "net.core.somaxconn": "128",
+			"net.ipv4.tcp_max_syn_backlog": "1024", "net.ipv4.tcp_syncookies": "1", "net.ipv4.tcp_abort_on_overflow": "0",
+			"net.ipv4.tcp_tw_recycle": "0"}),
+		"ss.txt":             netstatSeries,
+		"nstat-1-before.txt": netstatS(unix-60, 40, 40),
+		"nstat-2-after.txt":  netstatS(unix+60, 46, 46),
+	})
+	if k := r.Captures[0].Kernel; k == nil || k.Era != kernel.Era2618 || k.Assumed {
+		t.Fatalf("kernel = %+v, want era 2.6.18 from sysctl", k)
+	}
+	l := listener(t, r, server)
+	if l.Outcomes["unanswered"] != 18 || l.Outcomes["ack_ignored"] != 2 {
+		t.Fatalf("outcomes = %v, want 18 unanswered and 2 ack_ignored", l.Outcomes)
+	}
+	if len(l.Verdicts) == 0 || l.Verdicts[0].Branch != kernel.AcceptQueueFullSyn {
+		t.Fatalf("top verdict = %+v, want accept_queue_full_syn", l.Verdicts)
+	}
+	top := l.Verdicts[0]
+	if top.Attempts != 18 || top.Confidence < 0.7 {
+		t.Errorf("top verdict attempts %d confidence %.2f, want 18 and ≥ 0.7", top.Attempts, top.Confidence)
+	}
+	wantEvidence(t, top.Evidence, "somaxconn 128", "young > 1", "moves no counter")
+	if len(top.Fix) == 0 || !strings.Contains(top.Fix[0].Action, "somaxconn") {
+		t.Errorf("first fix = %+v, want raising somaxconn first", top.Fix)
+	}
+	if !strings.Contains(fixText(top.Fix), "Restart") {
+		t.Errorf("fix does not say to restart the application: %s", fixText(top.Fix))
+	}
+	ack := verdict(l, kernel.AcceptQueueFullAck)
+	if ack == nil || ack.Attempts != 2 {
+		t.Fatalf("want an accept_queue_full_ack verdict for 2 attempts, got %+v", l.Verdicts)
+	}
+	wantEvidence(t, ack.Evidence, "ListenOverflows +6")
+	if !strings.Contains(r.Headline, "accept queue full") {
+		t.Errorf("headline %q does not lead with the accept queue", r.Headline)
+	}
+	if got := l.ServerSchedules[string(ScheduleExp3s)]; got != 2 {
+		t.Errorf("server SYN-ACK schedules = %v, want exp-3s for the 2 ignored ACKs", l.ServerSchedules)
+	}
+}
+
+// TestCrafted2632TwRecyclePAWSBehindNAT: RHEL6 with tcp_tw_recycle=1. Two
+// hosts behind one NAT address with different timestamp clocks talk to a
+// server that closes connections first (HTTP keepalive off). The server
+// remembers the NAT address's last TSval for 60 s; the second host's SYNs
+// carry older TSvals and are dropped (PAWSPassive).
+func TestCrafted2632TwRecyclePAWSBehindNAT(t *testing.T) {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	server := "10.0.0.1:80"
+	nat := "203.0.113.7"
+	for i := range 5 { // host A: high TSvals, served, server closes first
+		k := c.Conn(t0.Add(time.Duration(i)*200*time.Millisecond), fmt.Sprintf("%s:%d", nat, 30000+i), server, uint32(100+i))
+		k.TS, k.ClientTS = true, 900_000_000
+		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2)).Data(flowstest.Ms(3), 200).ServerData(flowstest.Ms(5), 1000)
+		k.ServerFIN(flowstest.Ms(6)).ClientFIN(flowstest.Ms(7)).ACK(flowstest.Ms(8))
+	}
+	for i := range 4 { // host B behind the same NAT: low TSvals, rejected
+		k := c.Conn(t0.Add(2*time.Second+time.Duration(i)*100*time.Millisecond), fmt.Sprintf("%s:%d", nat, 31000+i), server, uint32(700+i))
+		k.TS, k.ClientTS = true, 10_000
+		k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3)).SYN(flowstest.Sec(7))
+	}
+	for i := range 3 { // other clients are fine
+		k := c.Conn(t0.Add(3*time.Second+time.Duration(i)*time.Millisecond), client(i), server, uint32(50+i))
+		k.TS = true
+		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	}
+	c.Conn(t0.Add(40*time.Second), "198.51.100.1:5000", "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	nstat := func(unix int64, pp int) string {
+		return fmt.Sprintf("# %d\n#kernel\nTcpExtSyncookiesSent 0 0.0\nTcpExtPAWSPassive %d 0.0\nTcpExtPAWSActive 0 0.0\nTcpExtListenOverflows 0 0.0\nTcpExtListenDrops 0 0.0\n", unix, pp)
+	}
+	r := bundle(t, c, map[string]string{
+		"sysctl.txt": sysctlText(map[string]string{"kernel.osrelease": "2.6.32-754.el6.x86_64", "net.ipv4.tcp_tw_recycle": "1",
+			"net.ipv4.tcp_timestamps": "1", "net.ipv4.tcp_syncookies": "1", "net.core.somaxconn": "128"}),
+		"nstat-1-before.txt": nstat(t0.Unix()-30, 3),
+		"nstat-2-after.txt":  nstat(t0.Unix()+60, 19),
+	})
+	l := listener(t, r, server)
+	if l.Outcomes["unanswered"] != 4 {
+		t.Fatalf("outcomes = %v, want 4 unanswered", l.Outcomes)
+	}
+	v := l.Verdicts[0]
+	if v.Branch != kernel.PAWSPassive || v.Attempts != 4 || v.Confidence < 0.8 {
+		t.Fatalf("top verdict = %s ×%d (%.2f), want paws_passive ×4 ≥ 0.8", v.Branch, v.Attempts, v.Confidence)
+	}
+	wantEvidence(t, v.Evidence, "tcp_tw_recycle = 1", "PAWSPassive +16", "older")
+	if !strings.Contains(fixText(v.Fix), "tcp_tw_recycle=0") {
+		t.Errorf("fix does not switch tcp_tw_recycle off: %s", fixText(v.Fix))
+	}
+}
+
+// TestCrafted310LastQuarterDropsEveryone: RHEL7 (3.10) with syncookies
+// off, tcp_max_syn_backlog 256 and a listen backlog of 128: the SYN queue
+// holds roundup_pow_of_two(129) = 256, but once more than 256 − 64 = 192
+// requests are pending, every new SYN is dropped — a client that
+// completed a connection a second ago included, because with
+// tcp_tw_recycle=0 no peer counts as proven before 4.12.
+func TestCrafted310LastQuarterDropsEveryone(t *testing.T) {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	server := "10.0.0.1:443"
+	known := c.Conn(t0, "198.51.100.20:50000", server, 42)
+	known.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2)).Data(flowstest.Ms(3), 100).ServerData(flowstest.Ms(4), 100)
+	known.ClientFIN(flowstest.Ms(5)).ServerFIN(flowstest.Ms(6)).ACK(flowstest.Ms(7))
+	flood := t0.Add(time.Second)
+	for i := range 200 { // spoofed SYNs: answered, never completed
+		k := c.Conn(flood.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("100.64.%d.%d:%d", i/200, i%200+1, 1024+i), server, uint32(i*104729))
+		k.SYN(0).SYNACK(flowstest.Ms(0.1))
+	}
+	later := flood.Add(500 * time.Millisecond)
+	k := c.Conn(later, "198.51.100.20:50001", server, 4242) // the known peer
+	k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3))
+	for i := range 5 { // fresh peers
+		k := c.Conn(later.Add(time.Duration(i+1)*time.Millisecond), client(i), server, uint32(777+i))
+		k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3))
+	}
+	c.Conn(t0.Add(40*time.Second), "198.51.100.1:5000", "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	nstat := func(unix int64, ld int) string {
+		return fmt.Sprintf("# %d\n#kernel\nTcpExtSyncookiesSent 0 0.0\nTcpExtPAWSActive 0 0.0\nTcpExtPAWSPassive 0 0.0\nTcpExtListenOverflows 0 0.0\nTcpExtListenDrops %d 0.0\nTcpExtTCPReqQFullDrop 0 0.0\nTcpExtTCPReqQFullDoCookies 0 0.0\n", unix, ld)
+	}
+	ss := fmt.Sprintf("# %d\nState      Recv-Q Send-Q Local Address:Port  Peer Address:Port\nLISTEN     0      128          *:443              *:*\n", later.Unix())
+	r := bundle(t, c, map[string]string{
+		"sysctl.txt": sysctlText(map[string]string{"kernel.osrelease": "3.10.0-1160.el7.x86_64", "net.ipv4.tcp_syncookies": "0",
+			"net.ipv4.tcp_max_syn_backlog": "256", "net.core.somaxconn": "128", "net.ipv4.tcp_tw_recycle": "0"}),
+		"ss.txt":             ss,
+		"nstat-1-before.txt": nstat(t0.Unix()-10, 0),
+		"nstat-2-after.txt":  nstat(t0.Unix()+60, 18),
+	})
+	l := listener(t, r, server)
+	if l.Outcomes["unanswered"] != 6 {
+		t.Fatalf("outcomes = %v, want 6 unanswered (the known peer and 5 fresh ones)", l.Outcomes)
+	}
+	v := l.Verdicts[0]
+	if v.Branch != kernel.LastQuarter || v.Attempts != 6 || v.Confidence < 0.75 {
+		t.Fatalf("top verdict = %s ×%d (%.2f), want last_quarter ×6 ≥ 0.75; all: %+v", v.Branch, v.Attempts, v.Confidence, l.Verdicts)
+	}
+	wantEvidence(t, v.Evidence, "ListenDrops +18", "192")
+	if l.Limits == nil || l.Limits.SynQueueCapacity == nil || *l.Limits.SynQueueCapacity != 256 {
+		t.Errorf("SYN queue capacity = %v, want 256 (3.10: roundup_pow_of_two(min(128,256)+1))", l.Limits)
+	}
+	if !strings.Contains(fixText(v.Fix), "tcp_syncookies=1") {
+		t.Errorf("fix does not enable syncookies: %s", fixText(v.Fix))
+	}
+}
+
+func wantEvidence(t *testing.T, evs []Evidence, wants ...string) {
+	t.Helper()
+	var all []string
+	for _, e := range evs {
+		all = append(all, e.Text)
+	}
+	joined := strings.Join(all, "\n")
+	for _, w := range wants {
+		if !strings.Contains(joined, w) {
+			t.Errorf("evidence lacks %q:\n%s", w, joined)
+		}
+	}
+}
+
+func fixText(fs []Fix) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.Action + " " + f.Command + "\n")
+	}
+	return b.String()
+}
+
+var _ = flows.None
