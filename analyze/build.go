@@ -151,6 +151,7 @@ func attemptReport(k *keptAttempt) Attempt {
 		Client:       a.Client.String(),
 		Server:       a.Server.String(),
 		FirstSYN:     timeString(a.FirstSYN),
+		firstNS:      a.FirstSYN,
 		ISN:          a.ISN,
 		SYNs:         a.SYNs,
 		SynAcks:      a.SynAcks,

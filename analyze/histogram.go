@@ -62,6 +62,9 @@ func (h *latencyHist) quantile(q float64) time.Duration {
 	}
 	rank := uint64(math.Ceil(q * float64(h.n)))
 	rank = max(rank, 1)
+	if rank >= h.n {
+		return h.max
+	}
 	var seen uint64
 	for i, c := range h.counts {
 		seen += uint64(c)

@@ -166,6 +166,7 @@ type Attempt struct {
 	SYNOptions     TCPOptions `json:"syn_options"`
 	OneSided       bool       `json:"one_sided,omitempty"`
 	CaptureEnded   bool       `json:"capture_ended,omitempty"`
+	firstNS        int64      // FirstSYN as Unix ns, for ordering
 }
 
 // SynAck is one SYN-ACK of an attempt.

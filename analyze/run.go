@@ -224,7 +224,7 @@ func assemble(results []captureResult, opts Options) *Report {
 		}
 	}
 	r.Totals.Listeners = len(r.Listeners)
-	sort.SliceStable(r.Attempts, func(i, j int) bool { return r.Attempts[i].FirstSYN < r.Attempts[j].FirstSYN })
+	sort.SliceStable(r.Attempts, func(i, j int) bool { return r.Attempts[i].firstNS < r.Attempts[j].firstNS })
 	r.Headline = headline(r)
 	return r
 }

@@ -89,7 +89,7 @@ func (b *branchAgg) contextLine() string {
 		}
 		return fmt.Sprintf("%d–%d", lo, hi)
 	}
-	return fmt.Sprintf("%d attempts; when their SYNs arrived, %s handshakes to the port were half-open and %s established connections waited for the application", b.count, span(b.halfLo, b.halfHi), span(b.pendLo, b.pendHi))
+	return fmt.Sprintf("%d attempt(s); when their SYNs arrived, %s handshakes to the port were half-open and %s established connections waited for the application", b.count, span(b.halfLo, b.halfHi), span(b.pendLo, b.pendHi))
 }
 
 func hasEvidence(list []Evidence, e Evidence) bool {

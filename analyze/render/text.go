@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/halfopen/halfopen/analyze"
 	"github.com/halfopen/halfopen/flows"
@@ -80,8 +81,8 @@ func (t *textWriter) listenerTable(r *analyze.Report) {
 	for _, l := range r.Listeners {
 		srvW = max(srvW, len(l.Server))
 	}
-	srvW = min(srvW, t.width-52)
-	t.printf("%s\n", t.dim(pad("LISTENER", srvW)+" ATTEMPTS   FAILED   RATE  SYN-ACK p50  TOP PROBLEM"))
+	srvW = min(srvW, t.width-59)
+	t.printf("%s\n", t.dim(pad("LISTENER", srvW)+" ATTEMPTS  FAILED   RATE SYN-ACK p50 TOP PROBLEM"))
 	rows := r.Listeners
 	if len(rows) > 2*maxListenersText && !t.opts.Verbose {
 		rows = rows[:2*maxListenersText]
@@ -92,7 +93,10 @@ func (t *textWriter) listenerTable(r *analyze.Report) {
 			p50 = fmtMS(l.TimeToSynAck.P50)
 		}
 		top := topProblem(&l)
-		line := fmt.Sprintf("%s %8s %8s %6s %12s  %s", pad(fit(l.Server, srvW), srvW), count(l.Attempts), count(l.Failed), percent(l.FailureRate), p50, top)
+		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(l.Server, srvW), srvW), count(l.Attempts), count(l.Failed), percent(l.FailureRate), p50, top)
+		if utf8.RuneCountInString(line) > t.width {
+			line = string([]rune(line)[:t.width-1]) + "…"
+		}
 		if l.Failed > 0 {
 			line = t.red(line)
 		}
@@ -132,7 +136,7 @@ func fmtMS(v float64) string {
 }
 
 func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
-	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s attempts (%s)", l.Server, count(l.Failed), count(l.Attempts), percent(l.FailureRate))))
+	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", l.Server, count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))))
 	if l.FirstFailure != nil {
 		t.printf("  failures %s → %s, peak %d/s\n", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures)
 	}
@@ -166,7 +170,7 @@ func (t *textWriter) verdict(v *analyze.Verdict, first bool) {
 	if !first {
 		label = "also"
 	}
-	head := fmt.Sprintf("  %s: %s — %s (confidence %.2f, %s attempts)", label, v.Branch, v.Title, v.Confidence, count(v.Attempts))
+	head := fmt.Sprintf("  %s: %s — %s (confidence %.2f, %s)", label, v.Branch, v.Title, v.Confidence, plural(v.Attempts, "attempt"))
 	for _, line := range wrap(head, t.width, 6) {
 		t.printf("%s\n", t.bold(line))
 	}
@@ -211,39 +215,48 @@ func (t *textWriter) verdict(v *analyze.Verdict, first bool) {
 	}
 }
 
+// attempts lists a listener's failed attempts grouped by outcome, in time
+// order within each group, at most opts.Attempts rows in all.
 func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 	if t.opts.Attempts == 0 {
 		return
 	}
-	var rows []*analyze.Attempt
+	byOutcome := map[string][]*analyze.Attempt{}
+	total := 0
+	cliW := 15
 	for i := range r.Attempts {
 		if a := &r.Attempts[i]; a.Server == l.Server && a.Outcome != "established" {
-			rows = append(rows, a)
+			byOutcome[a.Outcome] = append(byOutcome[a.Outcome], a)
+			total++
+			cliW = max(cliW, len(a.Client))
 		}
 	}
-	if len(rows) == 0 {
+	if total == 0 {
 		return
 	}
-	total := len(rows)
-	if t.opts.Attempts > 0 && len(rows) > t.opts.Attempts {
-		rows = rows[:t.opts.Attempts]
-	}
-	cliW := 15
-	for _, a := range rows {
-		cliW = max(cliW, len(a.Client))
-	}
 	cliW = min(cliW, t.width-50)
-	t.printf("  %s\n", t.dim(pad("FIRST SYN", 12)+" "+pad("CLIENT", cliW)+" SYN S-A OUTCOME                 BRANCH"))
-	for _, a := range rows {
-		branch := "-"
-		if a.Branch != nil {
-			branch = *a.Branch
+	shown := 0
+	for _, o := range flows.Outcomes() {
+		rows := byOutcome[o.String()]
+		if len(rows) == 0 || t.opts.Attempts > 0 && shown >= t.opts.Attempts {
+			continue
 		}
-		t.printf("  %s %s %3d %3d %-23s %s\n", clockOf(a.FirstSYN), pad(fit(a.Client, cliW), cliW), a.SYNs, a.SynAcks, a.Outcome, branch)
+		t.printf("  %s\n", t.dim(fmt.Sprintf("%s (%s):", o, count(l.Outcomes[o.String()]))))
+		for _, a := range rows {
+			if t.opts.Attempts > 0 && shown >= t.opts.Attempts {
+				break
+			}
+			branch := ""
+			if a.Branch != nil {
+				branch = fmt.Sprintf("%s (%.2f)", *a.Branch, *a.Confidence)
+			}
+			t.printf("    %s  %s  SYN×%-2d SA×%-2d %s\n", clockOf(a.FirstSYN), pad(fit(a.Client, cliW), cliW), a.SYNs, a.SynAcks, branch)
+			shown++
+		}
 	}
-	more := int64(total-len(rows)) + l.Omitted
+	more := int64(total-shown) + l.Omitted
 	if more > 0 {
-		t.printf("  %s\n", t.dim(fmt.Sprintf("… %s more (--attempts N, --format json)", count(more))))
+		t.printf("  %s\n", t.dim(fmt.Sprintf("… %s more attempts (--attempts N, --format json)", count(more))))
 	}
 }
 
@@ -319,4 +332,12 @@ func scheduleList(m map[string]int64) string {
 		parts = append(parts, fmt.Sprintf("%s ×%s", name, count(m[k])))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// plural formats n with a noun, adding "s" unless n is 1.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
 }
