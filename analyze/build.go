@@ -128,6 +128,11 @@ func sortedListeners(m map[string]*listenerAgg) []*listenerAgg {
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		// Silent failures (no RST) are the mystery users chase; a port
+		// that answers RST explains itself.
+		if sa, sb := a.failed-a.outcomes[flows.Reset], b.failed-b.outcomes[flows.Reset]; sa != sb {
+			return sa > sb
+		}
 		if a.failed != b.failed {
 			return a.failed > b.failed
 		}

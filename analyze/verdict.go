@@ -236,6 +236,10 @@ func (s *server) adjust(cand string, backlog int) adjustment {
 		adj.ev = append(adj.ev, cev...)
 		switch {
 		case cb == "":
+		case cb == adj.final && cb == kernel.PreTCPDrop:
+			// Every listener counter flat while SYNs vanished is the
+			// signature of a drop before TCP; the capture alone could not say it.
+			adj.delta += 0.45
 		case cb == adj.final:
 			adj.delta += 0.2
 		case adj.final == kernel.Unknown || cand == kernel.PreTCPDrop || cand == kernel.Unknown:
@@ -334,16 +338,24 @@ func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustm
 }
 
 // sortVerdicts orders verdicts strongest first: branches where the server
-// dropped or refused something before those where it did its part (a
-// client that never ACKed, a lost SYN-ACK), then attempts × confidence.
+// dropped or refused something, then server-side events that are not
+// drops (syncookies, a lost SYN-ACK), then clients that never completed,
+// then unknown; within a rank by attempts × confidence.
 func sortVerdicts(out []Verdict) {
-	serverSide := func(v Verdict) bool {
-		b, ok := kernel.Lookup(v.Branch)
-		return ok && b.Drop
+	rank := func(v Verdict) int {
+		switch b, _ := kernel.Lookup(v.Branch); {
+		case b.Drop:
+			return 0
+		case v.Branch == kernel.ClientNeverAcked:
+			return 2 // the server did its part
+		case v.Branch == kernel.Unknown:
+			return 3
+		}
+		return 1 // server-side but not a drop: syncookies, a lost SYN-ACK
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if si, sj := serverSide(out[i]), serverSide(out[j]); si != sj {
-			return si
+		if ri, rj := rank(out[i]), rank(out[j]); ri != rj {
+			return ri < rj
 		}
 		wi, wj := float64(out[i].Attempts)*out[i].Confidence, float64(out[j].Attempts)*out[j].Confidence
 		if wi != wj {
@@ -357,6 +369,10 @@ func sortVerdicts(out []Verdict) {
 // attempts, so each listed attempt carries its final branch.
 func (s *server) finish(l *listenerAgg) {
 	l.verdicts, l.remap = s.listenerVerdicts(l)
+	if v, ok := s.cookieVerdict(l); ok {
+		l.verdicts = append(l.verdicts, v)
+		sortVerdicts(l.verdicts)
+	}
 	for _, k := range l.kept {
 		if k.j.branch == "" {
 			continue
@@ -450,4 +466,32 @@ func sortedBranchKeys(m map[string]*branchAgg) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// cookieVerdict reports syncookies at work on a listener: the counters show
+// cookie SYN-ACKs while the listener was under SYN-queue pressure. It is
+// not a drop — legitimate clients were answered statelessly — but it says
+// the SYN queue overflowed, and why some handshakes look odd.
+func (s *server) cookieVerdict(l *listenerAgg) (Verdict, bool) {
+	sent, okSent := s.counter("TcpExtSyncookiesSent")
+	doCookies, _ := s.counter("TcpExtTCPReqQFullDoCookies")
+	n := max(sent, doCookies)
+	if !okSent || n <= 0 {
+		return Verdict{}, false
+	}
+	pressure := l.cands[kernel.ClientNeverAcked] != nil || l.cands[kernel.SynQueueFull] != nil || l.hist.maxHalfOpenOK > 0
+	if !pressure {
+		return Verdict{}, false
+	}
+	v := Verdict{Branch: kernel.Syncookies, Attempts: n, Confidence: 0.9, Fix: []Fix{}, WontFix: []string{}}
+	v.Evidence = append(v.Evidence,
+		ev("counter", "%s: cookie SYN-ACKs were sent because the SYN queue was full", s.counterLine("TcpExtSyncookiesSent", "TcpExtSyncookiesRecv", "TcpExtSyncookiesFailed", "TcpExtTCPReqQFullDoCookies")))
+	if agg := l.cands[kernel.ClientNeverAcked]; agg != nil {
+		v.Evidence = append(v.Evidence, ev("packets", "%d handshakes to this port were answered but never completed (half-open %d–%d): they filled the SYN queue", agg.count, agg.halfLo, agg.halfHi))
+	}
+	if c := s.sysctl("net.ipv4.tcp_syncookies"); c != unknownInt {
+		v.Evidence = append(v.Evidence, ev("sysctl", "net.ipv4.tcp_syncookies = %d", c))
+	}
+	s.describe(&v, l)
+	return v, true
 }
