@@ -1,5 +1,10 @@
 package analyze
 
+import (
+	"encoding/json"
+	"fmt"
+)
+
 // Schema identifies the JSON report format. A consumer should check it:
 // fields may be added within a schema version, never removed or renamed.
 const Schema = "halfopen/v1"
@@ -197,4 +202,16 @@ type TCPOptions struct {
 	Timestamp *uint32 `json:"tsval"`
 	FastOpen  bool    `json:"fastopen,omitempty"`
 	Unknown   bool    `json:"unknown,omitempty"`
+}
+
+// ReadReport decodes a JSON report written by halfopen (schema halfopen/v1).
+func ReadReport(data []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("not a halfopen JSON report: %v", err)
+	}
+	if r.Schema != Schema {
+		return nil, fmt.Errorf("JSON report schema %q, want %q", r.Schema, Schema)
+	}
+	return &r, nil
 }

@@ -141,6 +141,11 @@ func TestSamplesCaptureOnly(t *testing.T) {
 					}
 				case top.Branch == kernel.Unknown || top.Confidence <= 0.5:
 					t.Logf("%s: capture only says %s (%.2f), snapshots say %s — an honest lower-confidence answer", el.Server, top.Branch, top.Confidence, el.Branch)
+				case !isDrop(top.Branch) && !isDrop(el.Branch):
+					// e.g. syncookies: the kernel answered statelessly; without
+					// counters the capture shows the flood's clients not completing,
+					// which is true and accuses the server of nothing.
+					t.Logf("%s: capture only says %s (%.2f), snapshots say %s — neither is a server-side drop", el.Server, top.Branch, top.Confidence, el.Branch)
 				default:
 					t.Errorf("%s: capture only says %s with confidence %.2f, but the kernel says %s", el.Server, top.Branch, top.Confidence, el.Branch)
 				}
@@ -163,4 +168,9 @@ func branchesOf(vs []Verdict) []string {
 		out = append(out, v.Branch)
 	}
 	return out
+}
+
+func isDrop(branch string) bool {
+	b, _ := kernel.Lookup(branch)
+	return b.Drop
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/halfopen/halfopen/analyze"
@@ -24,7 +25,9 @@ func addSnapshotFlags(fl *pflag.FlagSet, s *analyze.SnapshotFiles) {
 // analyzeFlags are the flags of halfopen analyze.
 type analyzeFlags struct {
 	format     string
-	output     string
+	output     []string
+	outputDir  string
+	progress   string
 	failOn     []string
 	read       []string
 	attempts   int
@@ -66,14 +69,17 @@ synack_unacked, ack_ignored, reset_after_ack, answered_with_ack, incomplete.
   halfopen analyze cap.pcap --sysctl sysctl.txt --ss ss.txt --nstat before.txt --nstat after.txt
   halfopen analyze samples/accept-queue-full-syn     # a bundle directory
   tcpdump -i any -w - port 443 | halfopen analyze -
-  halfopen analyze --fail-on unanswered --fail-on 'rate>0.5%' load-test.pcap`,
+  halfopen analyze --fail-on unanswered --fail-on 'rate>0.5%' load-test.pcap
+  halfopen analyze --format json,markdown,junit --output-dir out/ captures/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAnalyze(e, f, append(append([]string{}, f.read...), args...))
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	fl.StringVar(&f.format, "format", "text", "output `FORMATS`, comma-separated: text, json, markdown, junit")
+	fl.StringArrayVarP(&f.output, "output", "o", nil, "write the report to `FILE` instead of standard output (one per format)")
+	fl.StringVar(&f.outputDir, "output-dir", "", "write every format to `DIR`/report.{txt,json,md,xml}")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fl.StringArrayVar(&f.failOn, "fail-on", nil, "exit 1 when `CONDITION` holds (repeatable; see above)")
 	fl.StringArrayVarP(&f.read, "read", "r", nil, "read `CAPTURE` (same as a positional argument; tcpdump/tshark habit)")
 	fl.IntVar(&f.attempts, "attempts", 10, "text: failed attempts shown per listener (-1 all listed, 0 none)")
@@ -104,25 +110,32 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
-	if f.format != "text" && f.format != "json" {
-		return usageErr("--format %q: use text or json", f.format)
+	outs, err := planOutputs(f)
+	if err != nil {
+		return err
 	}
 	inputs, err := resolveInputs(paths, f.snaps)
 	if err != nil {
 		return err
 	}
+	bar := newProgress(e, f.progress, inputs, f.quiet)
 	report := analyze.Run(inputs, analyze.Options{
 		List:       policy,
 		MaxListed:  f.maxListed,
 		Generator:  "halfopen " + versionString(),
 		MaxPackets: f.maxPackets,
+		Progress:   bar.update,
 	})
+	bar.done()
 	failures := inputFailures(report)
 	if len(failures) == len(report.Captures) {
 		return &exitError{code: exitUsage, msg: strings.Join(failures, "\nhalfopen: ")}
 	}
-	if !f.quiet {
-		if err := writeReport(e, f, report); err != nil {
+	for _, o := range outs {
+		if f.quiet && o.path == "" {
+			continue
+		}
+		if err := writeReport(e, f, o, report); err != nil {
 			return err
 		}
 	}
@@ -158,14 +171,66 @@ func inputFailures(r *analyze.Report) []string {
 	return out
 }
 
-func writeReport(e *env, f *analyzeFlags, r *analyze.Report) error {
+// output is one report to write: a format and a file ("" = stdout).
+type output struct {
+	format string
+	path   string
+}
+
+var formatExt = map[string]string{"text": "txt", "json": "json", "markdown": "md", "junit": "xml"}
+
+// planOutputs pairs formats with destinations: -o per format, --output-dir,
+// or standard output for a single format.
+func planOutputs(f *analyzeFlags) ([]output, error) {
+	var formats []string
+	for _, name := range strings.Split(f.format, ",") {
+		name = strings.TrimSpace(name)
+		if name == "md" {
+			name = "markdown"
+		}
+		if _, ok := formatExt[name]; !ok {
+			return nil, usageErr("--format %q: use text, json, markdown or junit (comma-separated for several)", name)
+		}
+		formats = append(formats, name)
+	}
+	switch {
+	case f.outputDir != "" && len(f.output) > 0:
+		return nil, usageErr("give -o FILE per format or --output-dir DIR, not both")
+	case f.outputDir != "":
+		if err := os.MkdirAll(f.outputDir, 0o755); err != nil {
+			return nil, usageErr("%s: cannot create the output directory: %v", f.outputDir, unwrapPath(err))
+		}
+		var outs []output
+		for _, name := range formats {
+			outs = append(outs, output{name, filepath.Join(f.outputDir, "report."+formatExt[name])})
+		}
+		return outs, nil
+	case len(f.output) > 0 && len(f.output) != len(formats):
+		return nil, usageErr("%d formats but %d -o files: give one -o FILE per format, in the same order", len(formats), len(f.output))
+	case len(f.output) > 0:
+		var outs []output
+		for i, name := range formats {
+			outs = append(outs, output{name, f.output[i]})
+		}
+		return outs, nil
+	case len(formats) > 1:
+		return nil, usageErr("several formats need -o FILE per format or --output-dir DIR")
+	}
+	return []output{{formats[0], ""}}, nil
+}
+
+func writeReport(e *env, f *analyzeFlags, o output, r *analyze.Report) error {
 	var buf bytes.Buffer
 	var err error
-	switch f.format {
+	switch o.format {
 	case "json":
 		err = render.JSON(&buf, r)
+	case "markdown":
+		err = render.Markdown(&buf, r, render.MarkdownOptions{Attempts: 50})
+	case "junit":
+		err = render.JUnit(&buf, r)
 	default:
-		toTerminal := f.output == "" && e.isTerminal(e.stdout)
+		toTerminal := o.path == "" && e.isTerminal(e.stdout)
 		err = render.Text(&buf, r, render.TextOptions{
 			Color:    useColor(e, f.color, toTerminal),
 			Attempts: f.attempts,
@@ -173,9 +238,9 @@ func writeReport(e *env, f *analyzeFlags, r *analyze.Report) error {
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("rendering the report: %w", err)
+		return fmt.Errorf("rendering the %s report: %w", o.format, err)
 	}
-	return writeOutput(e.stdout, f.output, buf.Bytes())
+	return writeOutput(e.stdout, o.path, buf.Bytes())
 }
 
 // useColor decides on ANSI colour: never with NO_COLOR or TERM=dumb.

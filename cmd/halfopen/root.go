@@ -96,7 +96,7 @@ input error.`,
 		Version:       versionString(),
 	}
 	root.SetVersionTemplate("halfopen {{.Version}}\n")
-	root.AddCommand(newAnalyzeCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newAnalyzeCmd(e), newDiffCmd(e), newExplainCmd(e), newVersionCmd(e))
 	return root
 }
 

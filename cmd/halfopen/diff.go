@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
+	"github.com/spf13/cobra"
+)
+
+func newDiffCmd(e *env) *cobra.Command {
+	var format, output string
+	var failOn []string
+	var snaps analyze.SnapshotFiles
+	cmd := &cobra.Command{
+		Use:   "diff [flags] BEFORE AFTER",
+		Short: "Compare two analyses listener by listener (e.g. before and after a fix)",
+		Long: `Compare two captures (files, directories or bundles) or two JSON reports
+written by halfopen analyze --format json: per listener, whether it was fixed,
+improved, unchanged, got worse or regressed, and which branches appeared or
+went away.
+
+--fail-on takes the conditions of halfopen analyze, evaluated on AFTER, plus
+"regressed": a listener healthy before fails after, or fails clearly more.`,
+		Example: `  halfopen diff before.pcap after.pcap
+  halfopen diff before.json after.json --format markdown --fail-on regressed`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var gates []analyze.Gate
+			regressedGate := false
+			for _, text := range failOn {
+				if strings.TrimSpace(text) == "regressed" {
+					regressedGate = true
+					continue
+				}
+				g, err := analyze.ParseGate(text)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				gates = append(gates, g)
+			}
+			before, err := loadSide(args[0], snaps)
+			if err != nil {
+				return err
+			}
+			after, err := loadSide(args[1], snaps)
+			if err != nil {
+				return err
+			}
+			d := analyze.Compare(before, after)
+			var buf bytes.Buffer
+			switch format {
+			case "json":
+				err = render.DiffJSON(&buf, d)
+			case "markdown", "md":
+				err = render.DiffMarkdown(&buf, d)
+			case "text":
+				err = render.DiffText(&buf, d)
+			default:
+				return usageErr("--format %q: use text, json or markdown", format)
+			}
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(e.stdout, output, buf.Bytes()); err != nil {
+				return err
+			}
+			reasons := analyze.CheckGates(gates, after)
+			if regressedGate {
+				for _, r := range d.Regressions() {
+					reasons = append(reasons, "--fail-on regressed: "+r)
+				}
+			}
+			if len(reasons) > 0 {
+				return &exitError{code: exitGate, msg: strings.Join(reasons, "\nhalfopen: ")}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of standard output")
+	cmd.Flags().StringArrayVar(&failOn, "fail-on", nil, "exit 1 when `CONDITION` holds on AFTER (analyze's conditions, or regressed)")
+	addSnapshotFlags(cmd.Flags(), &snaps)
+	return cmd
+}
+
+// loadSide reads a JSON report, or analyses captures.
+func loadSide(path string, snaps analyze.SnapshotFiles) (*analyze.Report, error) {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usageErr("%s: %v", path, unwrapPath(err))
+		}
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+			r, err := analyze.ReadReport(data)
+			if err != nil {
+				return nil, usageErr("%s: %v", path, err)
+			}
+			return r, nil
+		}
+	}
+	inputs, err := resolveInputs([]string{path}, snaps)
+	if err != nil {
+		return nil, err
+	}
+	r := analyze.Run(inputs, analyze.Options{List: analyze.ListNone, Generator: "halfopen " + versionString()})
+	if fails := inputFailures(r); len(fails) > 0 {
+		return nil, &exitError{code: exitUsage, msg: fmt.Sprint(strings.Join(fails, "\nhalfopen: "))}
+	}
+	return r, nil
+}
