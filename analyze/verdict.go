@@ -406,6 +406,7 @@ func (s *server) describe(v *Verdict, l *listenerAgg) {
 	v.WontFix = append(v.WontFix, x.WontFix...)
 	if lim := s.limits(l.server); lim != nil && isQueueBranch(v.Branch) {
 		v.Evidence = append(v.Evidence, limitsEvidence(lim)...)
+		tailorAcceptFix(v, lim)
 	}
 	if s.kinfo.Era != "" {
 		k := ev("kernel", "%s (%s)", s.model.Name, s.kinfo.Source)
@@ -494,4 +495,44 @@ func (s *server) cookieVerdict(l *listenerAgg) (Verdict, bool) {
 	}
 	s.describe(&v, l)
 	return v, true
+}
+
+// tailorAcceptFix orders an accept-queue fix by what the snapshots show
+// limits the queue: B = min(listen() backlog, somaxconn). When the
+// application asked for less than somaxconn, its backlog is the limit and
+// goes first; when B equals somaxconn, somaxconn caps it and goes first.
+func tailorAcceptFix(v *Verdict, lim *Limits) {
+	switch v.Branch {
+	case kernel.AcceptQueueFullSyn, kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst:
+	default:
+		return
+	}
+	if lim.Backlog == nil || lim.Somaxconn == nil {
+		return
+	}
+	b, smc := *lim.Backlog, *lim.Somaxconn
+	find := func(sub string) int {
+		for i, f := range v.Fix {
+			if strings.Contains(f.Action, sub) {
+				return i
+			}
+		}
+		return -1
+	}
+	is, ia := find("somaxconn"), find("listen() backlog")
+	if is < 0 || ia < 0 {
+		return
+	}
+	if b < smc {
+		v.Fix[ia].Why = fmt.Sprintf("The listener's backlog is %d (ss Send-Q) while net.core.somaxconn is already %d: the application's listen() argument is the limit. ", b, smc) + v.Fix[ia].Why
+		v.Fix[is].Why = fmt.Sprintf("Already %d here; raise it only if the application asks for more than that. ", smc) + v.Fix[is].Why
+		v.Fix[is].Action = strings.TrimSuffix(v.Fix[is].Action, " first")
+		if ia > is {
+			step := v.Fix[ia]
+			copy(v.Fix[is+1:ia+1], v.Fix[is:ia])
+			v.Fix[is] = step
+		}
+		return
+	}
+	v.Fix[is].Why = fmt.Sprintf("The listener's backlog %d equals net.core.somaxconn: somaxconn caps it, whatever the application asks. ", b) + v.Fix[is].Why
 }

@@ -154,3 +154,30 @@ func corpusDir(root string) string {
 	abs, _ := filepath.Abs(dir)
 	return abs
 }
+
+// TestREADMERecipe keeps the README's CI recipe and the script that runs it
+// on the samples (testdata/script/ci_recipe.txtar) in step.
+func TestREADMERecipe(t *testing.T) {
+	root := moduleRoot(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join("testdata", "script", "ci_recipe.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"halfopen analyze loadtest.pcap --format markdown,junit,json -o summary.md -o junit.xml -o report.json --fail-on unanswered --fail-on 'rate>0.5%'",
+		`cat summary.md >> "$GITHUB_STEP_SUMMARY"`,
+		"halfopen diff before.json after.json --fail-on regressed",
+	} {
+		if !strings.Contains(string(readme), line) {
+			t.Errorf("README.md lacks the recipe line %q", line)
+		}
+		scripted := strings.ReplaceAll(line, "'", "''")
+		if !strings.Contains(string(script), scripted) && !strings.Contains(string(script), line) {
+			t.Errorf("ci_recipe.txtar does not run %q", line)
+		}
+	}
+}
