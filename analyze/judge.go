@@ -93,11 +93,15 @@ type history struct {
 	freshServed      int64
 	synAcksSeen      int64
 	timerRetransmits int64
+	badChecksumOK    int64 // answered attempts whose SYN had a wrong checksum: offload, not corruption
 }
 
 func (h *history) learn(a *flows.Attempt) {
 	if a.SynAcks > 0 {
 		h.synAcksSeen++
+	}
+	if a.SynAcks > 0 && a.BadChecksum {
+		h.badChecksumOK++
 	}
 	if a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer && a.SYNs >= 1 {
 		h.answered++
@@ -172,9 +176,17 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
 		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimes(a), fmtDur(first))
 	}
 	switch {
-	case a.BadChecksum:
+	case a.BadChecksum && h.badChecksumOK == 0:
+		// Only when no answered SYN had a wrong checksum too: on veth,
+		// loopback and with TX offload the sender leaves checksums to
+		// hardware that never computes them, and the kernel accepts those.
 		j.branch, j.conf = kernel.BadChecksum, 0.9
-		j.add("packets", "the SYN's TCP checksum is wrong: the kernel drops it before any listener code (TcpInErrs/InCsumErrors)")
+		if h.answered == 0 {
+			j.conf = 0.5
+			j.add("packets", "the SYN's TCP checksum is wrong and no SYN to this port was answered to compare with: a real corruption, or checksum offload on the sender's virtual interface")
+			return j
+		}
+		j.add("packets", "the SYN's TCP checksum is wrong while the SYNs the server answered had correct ones: the kernel drops it before any listener code (TcpInErrs/InCsumErrors)")
 		return j
 	case a.OtherHost:
 		j.branch, j.conf = kernel.PreTCPDrop, 0.8

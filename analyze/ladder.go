@@ -51,7 +51,7 @@ func Ladder(r *Report, a *Attempt) ([]Rung, error) {
 		rev := s.Src == sa && s.Dst == ca && s.SrcPort == server.Port() && s.DstPort == client.Port()
 		return fwd || rev
 	}
-	err := flows.Extract(r.Captures[a.Capture].Path, keep, func(s *flows.Segment) {
+	err := flows.Extract(r.Captures[a.Capture].File(), keep, func(s *flows.Segment) {
 		fromClient := s.Src == ca && s.SrcPort == client.Port()
 		if fromClient && s.Flags&flows.FlagSYN != 0 && s.Flags&flows.FlagACK == 0 && s.Seq != a.ISN {
 			return // another attempt on this 4-tuple

@@ -56,6 +56,16 @@ type Capture struct {
 	Kernel      *Kernel    `json:"kernel"`
 	Snapshots   []string   `json:"snapshots"`
 	Listeners   []Listener `json:"listeners"` // this capture's listeners (no attempts)
+	file        string     // where to read it again (Path may be a display name)
+}
+
+// File is where the capture can be read again: the file analysed, or Path
+// for a report loaded from JSON.
+func (c *Capture) File() string {
+	if c.file != "" {
+		return c.file
+	}
+	return c.Path
 }
 
 // Kernel says which kernel model the inference used and how it was chosen.

@@ -16,7 +16,15 @@ import (
 // Input is one capture to analyse.
 type Input struct {
 	Path      string     // a file, or "-" for standard input
+	Name      string     // how reports name it; Path when empty (e.g. bundle.tar.gz/capture.pcap)
 	Snapshots *Snapshots // optional server-side snapshots
+}
+
+func (in Input) name() string {
+	if in.Name != "" {
+		return in.Name
+	}
+	return in.Path
 }
 
 // Options tune an analysis.
@@ -79,9 +87,10 @@ func readOne(index int, in Input, opts Options) captureResult {
 	}
 	c, err := flows.ReadFile(in.Path, fo, coll.add)
 	if err != nil {
-		return captureResult{capture: Capture{Index: index, Path: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
+		return captureResult{capture: Capture{Index: index, Path: in.name(), file: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
 	}
 	cr := captureReport(index, c)
+	cr.Path, cr.file = in.name(), in.Path
 	if !srv.kernelKnown {
 		srv.pickKernel(measuredSynAckRTO(coll))
 	}

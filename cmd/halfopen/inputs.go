@@ -47,6 +47,14 @@ func resolveInputs(args []string, flags analyze.SnapshotFiles) ([]analyze.Input,
 		}
 		for _, p := range matches {
 			st, err := os.Stat(p)
+			if err == nil && !st.IsDir() && isTarball(p) {
+				in, err := openTarball(p, flags)
+				if err != nil {
+					return nil, err
+				}
+				inputs = append(inputs, in)
+				continue
+			}
 			if err != nil || !st.IsDir() {
 				inputs = append(inputs, analyze.Input{Path: p, Snapshots: shared}) // reading reports the error
 				continue
@@ -99,4 +107,20 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// openTarball unpacks a bundle archive into a temporary directory that
+// lives until the process exits, and loads it.
+func openTarball(path string, flags analyze.SnapshotFiles) (analyze.Input, error) {
+	dir, root, err := unpackBundle(path)
+	if err != nil {
+		return analyze.Input{}, usageErr("%s: %v", path, err)
+	}
+	registerCleanup(func() { os.RemoveAll(root) })
+	in, err := analyze.LoadBundle(dir, flags)
+	if err != nil {
+		return analyze.Input{}, usageErr("%s: %v", path, err)
+	}
+	in.Name = path + "/" + filepath.Base(in.Path)
+	return in, nil
 }

@@ -50,8 +50,21 @@ type env struct {
 	isTerminal     func(any) bool
 }
 
+// cleanups run when run returns: temporary directories of unpacked bundles.
+// A process runs one command, so one list per process is enough; run
+// resets it.
+var cleanups []func()
+
+func registerCleanup(f func()) { cleanups = append(cleanups, f) }
+
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cleanups = nil
+	defer func() {
+		for _, f := range cleanups {
+			f()
+		}
+	}()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: osGetenv, isTerminal: isTerminal}
 	root := newRootCmd(e)
 	root.SetArgs(args)
@@ -96,7 +109,7 @@ input error.`,
 		Version:       versionString(),
 	}
 	root.SetVersionTemplate("halfopen {{.Version}}\n")
-	root.AddCommand(newAnalyzeCmd(e), newDiffCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newAnalyzeCmd(e), newCollectCmd(e), newDiffCmd(e), newExplainCmd(e), newVersionCmd(e))
 	return root
 }
 
