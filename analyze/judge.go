@@ -86,14 +86,15 @@ func (j *judgement) against(kind, format string, args ...any) {
 // history is what a listener showed so far in the capture, for judging
 // an attempt against the attempts that got through.
 type history struct {
-	answered         int64 // attempts answered on their first SYN
-	maxPendingOK     int   // PendingAccept when a SYN was answered at once, max
-	maxHalfOpenOK    int
-	provenServed     int64 // answered attempts from peers with a recent completed handshake
-	freshServed      int64
-	synAcksSeen      int64
-	timerRetransmits int64
-	badChecksumOK    int64 // answered attempts whose SYN had a wrong checksum: offload, not corruption
+	answered          int64 // attempts answered on their first SYN
+	maxPendingOK      int   // PendingAccept when a SYN was answered at once, max
+	maxHalfOpenOK     int
+	provenServed      int64 // answered attempts from peers with a recent completed handshake
+	freshServed       int64
+	synAcksSeen       int64
+	timerRetransmits  int64
+	badChecksumOK     int64 // answered attempts whose SYN had a wrong checksum: offload, not corruption
+	maxHalfOpenProven int   // HalfOpen when a SYN from a proven peer was answered at once, max
 }
 
 func (h *history) learn(a *flows.Attempt) {
@@ -109,6 +110,7 @@ func (h *history) learn(a *flows.Attempt) {
 		h.maxHalfOpenOK = max(h.maxHalfOpenOK, a.Context.HalfOpen)
 		if a.Context.PeerEstablishedAgo != flows.None || a.Context.PeerClosedAgo != flows.None {
 			h.provenServed++
+			h.maxHalfOpenProven = max(h.maxHalfOpenProven, a.Context.HalfOpen)
 		} else {
 			h.freshServed++
 		}
@@ -260,6 +262,14 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
 	// From the capture alone: compare the queues' estimates at this drop
 	// with their highest values at SYNs the server answered. A drop while
 	// an estimate sits at its ceiling points at that queue.
+	proven := ctx.PeerEstablishedAgo != flows.None || ctx.PeerClosedAgo != flows.None
+	if ctx.HalfOpen >= 8 && !proven && cookies != 1 && s.eraMayBeAtLeast(kernel.Era412) && h.maxHalfOpenProven*10 >= ctx.HalfOpen*9 {
+		// 4.12+: at this queue depth the server still answered peers it had
+		// talked to, but not this fresh one — the last-quarter rule's mark.
+		j.branch, j.conf = kernel.LastQuarter, 0.5
+		j.add("packets", "%d half-open handshakes when this SYN from a client IP new to the server arrived; SYNs from peers with a recent completed connection were answered at %d half-open: the last quarter of tcp_max_syn_backlog is kept for proven peers (4.12+)", ctx.HalfOpen, h.maxHalfOpenProven)
+		return j
+	}
 	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= h.maxHalfOpenOK*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
 		j.branch, j.conf = kernel.SynQueueFull, 0.45
 		if cookies == 0 && m != unknownInt {
