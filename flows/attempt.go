@@ -23,6 +23,9 @@ const (
 	numOutcomes
 )
 
+// NumOutcomes is the number of outcomes, for arrays indexed by Outcome.
+const NumOutcomes = int(numOutcomes)
+
 var outcomeNames = [numOutcomes]string{
 	"established", "established_after_retry", "unanswered", "reset", "synack_unacked",
 	"ack_ignored", "reset_after_ack", "answered_with_ack", "incomplete",
@@ -131,6 +134,7 @@ type Attempt struct {
 	SYNTimes     [MaxTimes]time.Duration
 	SYNOptions   TCPOptions // of the first SYN
 	SYNTSvalLast uint32
+	SYNTTL       uint8 // IP TTL / hop limit of the first SYN as captured
 	// SYNOptionsCut is set when the snapshot length cut the SYN's options.
 	SYNOptionsCut bool
 	SYNData       bool // the SYN carried data (TCP Fast Open)

@@ -47,6 +47,9 @@ const (
 // safe for concurrent use.
 type decoder struct {
 	fallback *gopacketFallback
+	// sumDst is the destination the TCP pseudo-header uses: the IP
+	// header's, or the final hop of a source route still under way.
+	sumDst Addr
 }
 
 // decode fills seg from rec. seg is only meaningful when the result is

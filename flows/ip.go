@@ -53,6 +53,10 @@ func (d *decoder) ipv4(b []byte, seg *Segment, depth int) decodeResult {
 	payloadLen := total - ihl
 	captured := b[ihl:min(len(b), total)]
 	seg.Src, seg.Dst = addrFrom4(b[12:16]), addrFrom4(b[16:20])
+	d.sumDst = seg.Dst
+	if final, ok := ipv4RouteFinal(b[20:ihl]); ok {
+		d.sumDst = final
+	}
 	seg.TTL = b[8]
 	return d.transport(b[9], captured, payloadLen, seg, depth)
 }
@@ -70,6 +74,7 @@ func (d *decoder) ipv6(b []byte, seg *Segment, depth int) decodeResult {
 	}
 	next := b[6]
 	seg.Src, seg.Dst = addrFrom16(b[8:24]), addrFrom16(b[24:40])
+	d.sumDst = seg.Dst
 	seg.TTL = b[7]
 	p := b[40:]
 	if len(p) > payloadLen {
@@ -84,6 +89,11 @@ func (d *decoder) ipv6(b []byte, seg *Segment, depth int) decodeResult {
 			n := (int(p[1]) + 1) * 8
 			if n > len(p) {
 				return resultTruncated
+			}
+			if next == 43 {
+				if final, ok := ipv6RouteFinal(p[:n]); ok {
+					d.sumDst = final
+				}
 			}
 			next, p, payloadLen = p[0], p[n:], payloadLen-n
 		case 44: // fragment
@@ -108,6 +118,55 @@ func (d *decoder) ipv6(b []byte, seg *Segment, depth int) decodeResult {
 		}
 	}
 	return resultMalformed
+}
+
+// ipv4RouteFinal returns the final destination of a loose or strict source
+// route option whose route is not yet exhausted. RFC 791/1122: the TCP
+// pseudo-header uses that final destination, not the next hop in the
+// header's destination field.
+func ipv4RouteFinal(opts []byte) (Addr, bool) {
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0: // end of options
+			return Addr{}, false
+		case 1: // no-op
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
+			return Addr{}, false
+		}
+		n, ptr := int(opts[1]), 0
+		if n >= 3 {
+			ptr = int(opts[2])
+		}
+		if (opts[0] == 131 || opts[0] == 137) && n >= 7 && ptr <= n {
+			return addrFrom4(opts[n-4 : n]), true
+		}
+		opts = opts[n:]
+	}
+	return Addr{}, false
+}
+
+// ipv6RouteFinal returns the final destination named by a routing header
+// with segments left (RFC 8200 8.1): the last address of a type 0 or 2
+// header, the first entry of a segment routing header (type 4).
+func ipv6RouteFinal(rh []byte) (Addr, bool) {
+	if len(rh) < 8 || rh[3] == 0 { // no segments left: the header's destination is final
+		return Addr{}, false
+	}
+	switch rh[2] {
+	case 0, 2:
+		if len(rh) >= 8+16 {
+			n := (len(rh) - 8) / 16 * 16
+			return addrFrom16(rh[8+n-16 : 8+n]), true
+		}
+	case 4:
+		if len(rh) >= 8+16 {
+			return addrFrom16(rh[8:24]), true
+		}
+	}
+	return Addr{}, false
 }
 
 // transport dispatches on the IP protocol: TCP, or a tunnel to unwrap.

@@ -77,7 +77,9 @@ func newPcapReader(w *window) (*pcapReader, error) {
 	}
 	r.maxRecord = pcapMaxRecordLen
 	if r.snaplen > r.maxRecord {
-		r.maxRecord = r.snaplen
+		// Trust a larger snaplen, but no further than the read window
+		// can hold: a larger claim is reported as corruption at its offset.
+		r.maxRecord = min(r.snaplen, windowLimit-pcapRecordLen-8)
 	}
 	w.advance(pcapHeaderLen)
 	return r, nil

@@ -47,6 +47,7 @@ type pcapngReader struct {
 	ifaceSum int // interfaces seen over all sections (for the format line)
 	notes    []Problem
 	badIface int
+	lastTS   int64 // time of the last packet read, for blocks without one
 }
 
 func newPcapngReader(w *window) (*pcapngReader, error) {
@@ -213,7 +214,13 @@ func (r *pcapngReader) block(typ uint32, body []byte, off int64) (record, bool, 
 		if len(r.ifaces) > 0 && r.ifaces[0].snaplen > 0 {
 			capLen = min(capLen, r.ifaces[0].snaplen)
 		}
-		return r.packet(0, 0, capLen, origLen, body[4:], off)
+		// A simple packet block has no timestamp: give it the previous
+		// packet's rather than 1970, which would break the capture's
+		// first/last times and the tracker's clock.
+		prev := r.lastTS
+		rec, ok, err := r.packet(0, 0, capLen, origLen, body[4:], off)
+		rec.ts, r.lastTS = prev, prev
+		return rec, ok, err
 	case ngObsoletePacket:
 		if len(body) < 20 {
 			return record{}, false, stopAt(off, "packet block too short (%d bytes)", len(body))
@@ -296,10 +303,11 @@ func (r *pcapngReader) packet(id int, ts uint64, capLen, origLen int, data []byt
 	if origLen < capLen {
 		origLen = capLen
 	}
+	r.lastTS = ngTime(ts, ifc)
 	return record{
 		data:    data[:capLen],
 		origLen: origLen,
-		ts:      ngTime(ts, ifc),
+		ts:      r.lastTS,
 		link:    ifc.link,
 		iface:   id,
 		offset:  off,

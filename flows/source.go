@@ -78,8 +78,13 @@ func openContainer(r io.Reader) (recordReader, Compression, func(), error) {
 	magic, err := w.need(4)
 	if err != nil && len(magic) < 4 {
 		closer()
-		if comp != CompressionNone && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, comp, nil, &FormatError{Msg: fmt.Sprintf("%s stream is corrupt: %v", comp, err)}
+		if comp != CompressionNone && w.err != nil {
+			// The decompressor failed before yielding 4 bytes: say so
+			// rather than call the capture inside too short.
+			if errors.Is(w.err, io.ErrUnexpectedEOF) {
+				return nil, comp, nil, &FormatError{Msg: fmt.Sprintf("%s stream is cut short before the capture's first bytes", comp)}
+			}
+			return nil, comp, nil, &FormatError{Msg: fmt.Sprintf("%s stream is corrupt: %v", comp, w.err)}
 		}
 		return nil, comp, nil, &FormatError{Msg: fmt.Sprintf("too short (%d bytes) to be a pcap or pcapng file", len(magic)), Err: ErrNotCapture}
 	}

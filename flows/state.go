@@ -107,6 +107,7 @@ type attemptState struct {
 	synOpts   TCPOptions
 	saOpts    TCPOptions
 	flags     uint16
+	synTTL    uint8
 	listener  uint32 // listener index
 	ctxHalf   uint32
 	ctxYoung  uint32

@@ -42,7 +42,7 @@ func (d *decoder) tcp(b []byte, payloadLen int, seg *Segment) decodeResult {
 		parseOptions(b[20:hlen], &seg.Opts)
 	}
 	if seg.Flags&(FlagSYN|FlagACK) == FlagSYN && seg.Dir != DirOutgoing && len(b) >= payloadLen && payloadLen >= hlen {
-		seg.ChecksumBad = !tcpChecksumOK(seg, b[:payloadLen])
+		seg.ChecksumBad = !tcpChecksumOK(&seg.Src, &d.sumDst, b[:payloadLen])
 	}
 	return resultTCP
 }
@@ -99,15 +99,16 @@ func parseOptions(b []byte, o *TCPOptions) {
 	}
 }
 
-// tcpChecksumOK verifies the TCP checksum over the pseudo-header and seg.
-func tcpChecksumOK(seg *Segment, tcp []byte) bool {
+// tcpChecksumOK verifies the TCP checksum over the pseudo-header (src,
+// dst) and the segment.
+func tcpChecksumOK(src, dst *Addr, tcp []byte) bool {
 	var sum uint64
-	if seg.Src.Is4() {
-		sum += uint64(binary.BigEndian.Uint16(seg.Src[12:])) + uint64(binary.BigEndian.Uint16(seg.Src[14:]))
-		sum += uint64(binary.BigEndian.Uint16(seg.Dst[12:])) + uint64(binary.BigEndian.Uint16(seg.Dst[14:]))
+	if src.Is4() {
+		sum += uint64(binary.BigEndian.Uint16(src[12:])) + uint64(binary.BigEndian.Uint16(src[14:]))
+		sum += uint64(binary.BigEndian.Uint16(dst[12:])) + uint64(binary.BigEndian.Uint16(dst[14:]))
 	} else {
 		for i := 0; i < 16; i += 2 {
-			sum += uint64(binary.BigEndian.Uint16(seg.Src[i:])) + uint64(binary.BigEndian.Uint16(seg.Dst[i:]))
+			sum += uint64(binary.BigEndian.Uint16(src[i:])) + uint64(binary.BigEndian.Uint16(dst[i:]))
 		}
 	}
 	sum += protoTCP + uint64(len(tcp))

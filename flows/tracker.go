@@ -104,6 +104,7 @@ func (t *Tracker) keyAt(idx uint32) *flowKey { return &t.flows[idx].key }
 func (t *Tracker) Add(s *Segment) {
 	if s.Time >= t.now {
 		t.now = s.Time
+		t.wheel.start(t.now)
 		if t.now/1e9 > t.wheel.sec {
 			t.wheel.advance(t.now, t.fire)
 		}
@@ -377,8 +378,10 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 				return
 			}
 			// A new ISN on the same 4-tuple: a new connect() reusing the port.
+			// The client gave this attempt up: its fate is settled (the
+			// capture did not end, so CaptureEnded must not be set).
 			prev = t.prevOf(f, side)
-			t.settle(idx, false)
+			t.settle(idx, true)
 			idx, found = t.table.find(h, key, t.keyAt)
 		case f.kind == kindAttempt:
 			// The server side sent a SYN of its own: split handshake or
@@ -387,6 +390,9 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 			t.atts[f.att-1].mark(evServerSYN, s.Time)
 			t.touch(idx, s, side)
 			return
+		case f.claimedBy(s):
+			// The SYN-ACK the capture put before this SYN is part of this
+			// handshake, not a previous connection.
 		default:
 			prev = t.prevOf(f, side)
 		}
@@ -404,7 +410,7 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 	f.att = t.newAttempt()
 	st := &t.atts[f.att-1]
 	st.firstSYN, st.isn, st.synLen = s.Time, s.Seq, s.PayloadLen
-	st.synOpts = s.Opts
+	st.synOpts, st.synTTL = s.Opts, s.TTL
 	st.prev = prev
 	st.listener = t.listenerOf(f)
 	if s.PayloadLen > 0 {
@@ -416,9 +422,16 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 	t.peerContext(f, st)
 	t.addSYN(idx, st, s, side)
 	// A SYN-ACK the capture put before this SYN belongs to it.
-	if orphan.orphanAt != 0 && orphan.orphanAck == s.Seq+1 && abs64(s.Time-orphan.orphanAt) < int64(reorderWindow) {
+	if orphan.claimedBy(s) {
+		t.stats.SynAckWithoutSYN-- // counted when it came; this SYN explains it
 		t.onSynAck(&Segment{Time: s.Time, Seq: orphan.orphanSeq, Ack: orphan.orphanAck, Flags: FlagSYN | FlagACK}, idx, 1-side)
 	}
+}
+
+// claimedBy reports whether SYN s explains the SYN-ACK this flow was
+// opened by (a capture that reordered the handshake).
+func (f *flow) claimedBy(s *Segment) bool {
+	return f.orphanAt != 0 && f.orphanAck == s.Seq+1 && abs64(s.Time-f.orphanAt) < int64(reorderWindow)
 }
 
 // prevOf describes the connection a flow held before a new SYN from side.
@@ -612,6 +625,13 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 	}
 	if s.Flags&FlagACK != 0 && (st.nSA > 0 || st.flags&afOneSided != 0) && s.Ack == st.serverISN+1 && !st.has(evFinalAck) {
 		st.mark(evFinalAck, s.Time)
+		if f.finBits == rstAny {
+			// A RST before the handshake completed ended an earlier
+			// exchange on the 4-tuple (the client resetting a TIME-WAIT
+			// ACK, a refused SYN retried): the connection opened now is
+			// open until its own FINs or RST.
+			f.finBits, f.closedAt = 0, 0
+		}
 		t.leaveHalfOpen(st)
 		t.setPending(f, st.listener)
 		server, client := f.endpoint(1-f.client), f.endpoint(f.client)
@@ -651,14 +671,21 @@ func (t *Tracker) serverSegment(f *flow, st *attemptState, s *Segment) {
 }
 
 func (t *Tracker) leaveHalfOpen(st *attemptState) {
-	l := &t.live[st.listener]
+	t.leaveHalfOpenKeepYoung(st)
+	t.leaveYoung(st)
+}
+
+func (t *Tracker) leaveHalfOpenKeepYoung(st *attemptState) {
 	if st.flags&afHalfOpen != 0 {
 		st.flags &^= afHalfOpen
-		l.halfOpen--
+		t.live[st.listener].halfOpen--
 	}
+}
+
+func (t *Tracker) leaveYoung(st *attemptState) {
 	if st.flags&afYoung != 0 {
 		st.flags &^= afYoung
-		l.young--
+		t.live[st.listener].young--
 	}
 }
 
@@ -666,8 +693,8 @@ func (t *Tracker) leaveHalfOpen(st *attemptState) {
 
 // settle decides an attempt's outcome, emits it and turns the flow into
 // a connection (if it got through) or frees it. timedOut says whether the
-// attempt's deadline passed (rather than the capture ending or a new SYN
-// replacing it).
+// attempt's fate is settled (its deadline passed, or a new SYN replaced
+// it) rather than cut short by the end of the capture.
 func (t *Tracker) settle(idx uint32, timedOut bool) {
 	f := &t.flows[idx]
 	st := &t.atts[f.att-1]
@@ -710,7 +737,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 		k := st.saKind[i]
 		a.SynAckTimes[i] = SynAck{At: usDuration(st.saOff[i]), Triggered: k&saTriggered != 0, AfterAck: k&saAfterAck != 0, NewISN: k&saNewISN != 0}
 	}
-	a.SYNOptions, a.SynAckOptions, a.SYNTSvalLast = st.synOpts, st.saOpts, st.synTSLast
+	a.SYNOptions, a.SynAckOptions, a.SYNTSvalLast, a.SYNTTL = st.synOpts, st.saOpts, st.synTSLast, st.synTTL
 	a.SYNOptionsCut = st.flags&afOptionsCut != 0
 	a.SYNData = st.flags&afSYNData != 0
 	a.BadChecksum = st.flags&afBadChecksum != 0

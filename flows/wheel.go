@@ -16,6 +16,17 @@ type timerEntry struct {
 	gen uint32
 }
 
+// start puts the wheel's clock at now's second unless it already runs. The
+// tracker calls it with the first packet's time: otherwise the first
+// deadline scheduled (10 minutes ahead for a connection already open at
+// capture start) would become the wheel's origin and every earlier
+// deadline would fire only then.
+func (w *timerWheel) start(now int64) {
+	if !w.started {
+		w.sec, w.started = now/1e9, true
+	}
+}
+
 // schedule arranges for (idx, gen) to fire at or after Unix time at (ns).
 func (w *timerWheel) schedule(at int64, idx, gen uint32) {
 	sec := at / 1e9

@@ -86,12 +86,13 @@ func (w *window) fill(n int) error {
 		} else if err != nil {
 			w.err = err
 		} else if m == 0 && len(w.buf[w.end:]) > 0 {
-			// A reader returning 0, nil forever would spin; treat as EOF after
-			// the io.Reader contract's "discouraged" case repeats.
+			// A reader returning 0, nil forever would spin; give up when
+			// the io.Reader contract's "discouraged" case repeats. That is
+			// a failed read, not the end of the capture: reported, not silent.
 			m2, err2 := w.r.Read(w.buf[w.end:])
 			w.end += m2
 			if m2 == 0 && err2 == nil {
-				w.eof = true
+				w.err = io.ErrNoProgress
 			} else if err2 == io.EOF {
 				w.eof = true
 			} else if err2 != nil {

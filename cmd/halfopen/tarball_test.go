@@ -53,7 +53,7 @@ func TestBundleTarball(t *testing.T) {
 	if code := run([]string{"analyze", good, "--attempts", "0"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"accept_queue_full_syn (confidence 0.9", good + "/capture.pcap", "kernel: Linux 6.18"} {
+	for _, want := range []string{"verdict: accept_queue_full_syn", good + "/capture.pcap", "kernel: Linux 6.18"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
