@@ -380,7 +380,10 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 			// A new ISN on the same 4-tuple: a new connect() reusing the port.
 			// The client gave this attempt up: its fate is settled (the
 			// capture did not end, so CaptureEnded must not be set).
-			prev = t.prevOf(f, side)
+			// Only a handshake that completed left a connection behind.
+			if st.has(evFinalAck) {
+				prev = t.prevOf(f, side)
+			}
 			t.settle(idx, true)
 			idx, found = t.table.find(h, key, t.keyAt)
 		case f.kind == kindAttempt:
@@ -773,7 +776,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 // packet time of the capture so far.
 func classify(st *attemptState, timedOut bool, end int64) (Outcome, bool) {
 	waited := end - st.firstSYN
-	if st.flags&afOneSided != 0 {
+	if st.flags&afOneSided != 0 && st.nSA == 0 && !st.has(evServerRST) {
 		if st.nSYN > 1 {
 			return EstablishedAfterRetry, false
 		}
