@@ -109,7 +109,7 @@ input error.`,
 		Version:       versionString(),
 	}
 	root.SetVersionTemplate("halfopen {{.Version}}\n")
-	root.AddCommand(newAnalyzeCmd(e), newCollectCmd(e), newDiffCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newAnalyzeCmd(e), newCollectCmd(e), newDiffCmd(e), newExplainCmd(e), newTUICmd(e), newVersionCmd(e))
 	return root
 }
 
