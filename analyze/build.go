@@ -116,7 +116,36 @@ func (l *listenerAgg) timeline() (Timeline, int64) {
 		t.Attempts[i] += c.attempts
 		t.Failures[i] += c.failures
 	}
+	l.fillDepth(&t, first, step)
 	return t, peak
+}
+
+// fillDepth adds the deepest ss accept-queue reading of each step, -1 where
+// no sample fell, and the queue's capacity.
+func (l *listenerAgg) fillDepth(t *Timeline, first, step int64) {
+	if len(l.depth) == 0 {
+		return
+	}
+	depth := make([]float64, len(t.Attempts))
+	for i := range depth {
+		depth[i] = -1
+	}
+	seen := false
+	for _, d := range l.depth {
+		i := (d.ns/int64(time.Second) - first) / step
+		if i < 0 || i >= int64(len(depth)) {
+			continue
+		}
+		depth[i] = max(depth[i], float64(d.depth))
+		seen = true
+	}
+	if !seen {
+		return
+	}
+	t.Depth = depth
+	if l.limits != nil && l.limits.AcceptQueueCapacity != nil {
+		t.Limit = *l.limits.AcceptQueueCapacity
+	}
 }
 
 // sortedListeners returns aggregates worst first: most failures, then

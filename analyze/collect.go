@@ -39,6 +39,7 @@ type listenerAgg struct {
 	hist        history
 	verdicts    []Verdict // set once the capture is read
 	limits      *Limits
+	depth       []depthSample         // ss Recv-Q over time, when a time series was given
 	remap       map[string]adjustment // candidate → final branch, set with verdicts
 }
 
@@ -210,6 +211,7 @@ func (l *listenerAgg) merge(o *listenerAgg, limit int) {
 		l.offer(k, limit)
 	}
 	l.verdicts = mergeVerdicts(l.verdicts, o.verdicts)
+	l.depth = append(l.depth, o.depth...)
 }
 
 // mergeVerdicts combines verdicts of the same listener from several
@@ -233,4 +235,10 @@ func mergeVerdicts(a, b []Verdict) []Verdict {
 	}
 	sortVerdicts(out)
 	return out
+}
+
+// depthSample is one ss reading of a listener's accept queue.
+type depthSample struct {
+	ns    int64
+	depth int
 }

@@ -97,6 +97,11 @@ func readOne(index int, in Input, opts Options) captureResult {
 	for _, l := range coll.listeners {
 		srv.finish(l)
 		l.limits = srv.limits(l.server)
+		for _, p := range srv.ssPoints(l.server) {
+			if !p.Time.IsZero() {
+				l.depth = append(l.depth, depthSample{p.Time.UnixNano(), p.Listener.RecvQ})
+			}
+		}
 	}
 	kinfo := srv.kinfo
 	cr.Kernel = &kinfo
@@ -205,6 +210,7 @@ func assemble(results []captureResult, opts Options) *Report {
 			if combined[key] == nil {
 				combined[key] = newListenerAgg(l.server)
 				combined[key].limits = l.limits
+				combined[key].depth = nil // merge adds every capture's samples
 			}
 			combined[key].merge(l, opts.MaxListed)
 		}

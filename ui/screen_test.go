@@ -25,7 +25,9 @@ func TestOverviewMixedListeners(t *testing.T) {
 		"Timeline of 10.77.0.1:8080", "▲", "Why 10.77.0.1:8080 fails", "Limits (ss+sysctl)")
 	// The fix is further down the verdict pane: Tab to it and scroll.
 	h.typeKeys("Tab", "Tab", "G")
-	h.must("Restart the application", "Will not help")
+	h.must("Will not help")
+	h.typeKeys("k", "k", "k", "k", "k", "k")
+	h.must("Restart the application")
 	h.typeKeys("Tab", "Tab") // on to the kernel panel, back to the table
 	// Worst first: the rows are in the report's order.
 	_, y80 := h.find("10.77.0.1:8080        6")

@@ -114,7 +114,7 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := resolveInputs(paths, f.snaps)
+	inputs, err := resolveInputs(e, paths, f.snaps)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,11 @@ went away.
 				}
 				gates = append(gates, g)
 			}
-			before, err := loadSide(args[0], snaps)
+			before, err := loadSide(e, args[0], snaps)
 			if err != nil {
 				return err
 			}
-			after, err := loadSide(args[1], snaps)
+			after, err := loadSide(e, args[1], snaps)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ went away.
 }
 
 // loadSide reads a JSON report, or analyses captures.
-func loadSide(path string, snaps analyze.SnapshotFiles) (*analyze.Report, error) {
+func loadSide(e *env, path string, snaps analyze.SnapshotFiles) (*analyze.Report, error) {
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -102,7 +102,7 @@ func loadSide(path string, snaps analyze.SnapshotFiles) (*analyze.Report, error)
 			return r, nil
 		}
 	}
-	inputs, err := resolveInputs([]string{path}, snaps)
+	inputs, err := resolveInputs(e, []string{path}, snaps)
 	if err != nil {
 		return nil, err
 	}

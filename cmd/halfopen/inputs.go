@@ -28,7 +28,7 @@ func isCaptureName(name string) bool {
 // bundle directories (capture.* with its snapshots), and other directories
 // (every bundle and capture file below them, in name order). Snapshot files
 // given by flags go with every capture; a bundle's own files come first.
-func resolveInputs(args []string, flags analyze.SnapshotFiles) ([]analyze.Input, error) {
+func resolveInputs(e *env, args []string, flags analyze.SnapshotFiles) ([]analyze.Input, error) {
 	shared, err := analyze.LoadSnapshots(flags)
 	if err != nil {
 		return nil, usageErr("%v", err)
@@ -48,7 +48,7 @@ func resolveInputs(args []string, flags analyze.SnapshotFiles) ([]analyze.Input,
 		for _, p := range matches {
 			st, err := os.Stat(p)
 			if err == nil && !st.IsDir() && isTarball(p) {
-				in, err := openTarball(p, flags)
+				in, err := openTarball(e, p, flags)
 				if err != nil {
 					return nil, err
 				}
@@ -110,13 +110,13 @@ func unwrapPath(err error) error {
 }
 
 // openTarball unpacks a bundle archive into a temporary directory that
-// lives until the process exits, and loads it.
-func openTarball(path string, flags analyze.SnapshotFiles) (analyze.Input, error) {
+// lives until the command ends, and loads it.
+func openTarball(e *env, path string, flags analyze.SnapshotFiles) (analyze.Input, error) {
 	dir, root, err := unpackBundle(path)
 	if err != nil {
 		return analyze.Input{}, usageErr("%s: %v", path, err)
 	}
-	registerCleanup(func() { os.RemoveAll(root) })
+	e.onExit(func() { os.RemoveAll(root) })
 	in, err := analyze.LoadBundle(dir, flags)
 	if err != nil {
 		return analyze.Input{}, usageErr("%s: %v", path, err)

@@ -48,24 +48,22 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     func(any) bool
+	cleanups       []func() // run when the command ends: unpacked bundles
 }
 
-// cleanups run when run returns: temporary directories of unpacked bundles.
-// A process runs one command, so one list per process is enough; run
-// resets it.
-var cleanups []func()
+// onExit registers f to run when the command ends.
+func (e *env) onExit(f func()) { e.cleanups = append(e.cleanups, f) }
 
-func registerCleanup(f func()) { cleanups = append(cleanups, f) }
+func (e *env) cleanup() {
+	for _, f := range e.cleanups {
+		f()
+	}
+}
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cleanups = nil
-	defer func() {
-		for _, f := range cleanups {
-			f()
-		}
-	}()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: osGetenv, isTerminal: isTerminal}
+	defer e.cleanup()
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

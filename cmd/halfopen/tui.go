@@ -59,7 +59,7 @@ func runTUI(e *env, f *tuiFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := resolveInputs(paths, f.snaps)
+	inputs, err := resolveInputs(e, paths, f.snaps)
 	if err != nil {
 		return err
 	}
