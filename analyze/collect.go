@@ -68,20 +68,22 @@ type keptAttempt struct {
 
 // before orders attempts for listing: by first SYN, then endpoints, so the
 // order never depends on the order attempts finished in.
-func (k *keptAttempt) before(o *keptAttempt) bool {
-	if k.a.FirstSYN != o.a.FirstSYN {
-		return k.a.FirstSYN < o.a.FirstSYN
+func (k *keptAttempt) before(o *keptAttempt) bool { return attemptBefore(k.capture, &k.a, o.capture, &o.a) }
+
+func attemptBefore(ca int, a *flows.Attempt, cb int, b *flows.Attempt) bool {
+	if a.FirstSYN != b.FirstSYN {
+		return a.FirstSYN < b.FirstSYN
 	}
-	if k.capture != o.capture {
-		return k.capture < o.capture
+	if ca != cb {
+		return ca < cb
 	}
-	if c := k.a.Client.Compare(o.a.Client); c != 0 {
+	if c := a.Client.Compare(b.Client); c != 0 {
 		return c < 0
 	}
-	if c := k.a.Server.Compare(o.a.Server); c != 0 {
+	if c := a.Server.Compare(b.Server); c != 0 {
 		return c < 0
 	}
-	return k.a.ISN < o.a.ISN
+	return a.ISN < b.ISN
 }
 
 // attemptHeap is a max-heap (latest first) that keeps the earliest N.
@@ -160,20 +162,38 @@ func (c *collector) add(a *flows.Attempt) {
 		l.serverSched[ServerSchedule(a).Name]++
 	}
 	var j judgement
+	listed := c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established
+	keep := listed && l.wouldKeep(c.capture, a, c.limit)
 	if ph := phaseOf(a); ph != phaseNone {
-		j = c.srv.judge(a, ph, &l.hist)
+		j = c.srv.judge(a, ph, &l.hist, keep)
 		agg := l.cands[j.branch]
 		if agg == nil {
 			agg = &branchAgg{}
 			l.cands[j.branch] = agg
 		}
+		if !j.text && agg.count < examplesFrom {
+			j = c.srv.judge(a, ph, &l.hist, true) // words for the verdict's examples
+		}
 		agg.add(&j)
 		agg.note(a.Context)
 	}
 	l.hist.learn(a)
-	if c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established {
+	if listed {
 		l.offer(&keptAttempt{capture: c.capture, a: *a, j: j}, c.limit)
 	}
+}
+
+// examplesFrom is how many attempts per branch lend their evidence
+// sentences to the listener's verdict.
+const examplesFrom = 16
+
+// wouldKeep reports whether an attempt would enter the listing.
+func (l *listenerAgg) wouldKeep(capture int, a *flows.Attempt, limit int) bool {
+	if limit <= 0 || l.kept.Len() < limit {
+		return true
+	}
+	top := l.kept[0]
+	return attemptBefore(capture, a, top.capture, &top.a)
 }
 
 // merge folds o into l (for the combined view over several captures).

@@ -73,14 +73,22 @@ type judgement struct {
 	branch string
 	conf   float64
 	ev     []Evidence
+	// text asks for evidence sentences. Formatting them costs more than
+	// judging, so a flood's millionth attempt is judged without words: only
+	// the attempts a report shows need them.
+	text bool
 }
 
 func (j *judgement) add(kind, format string, args ...any) {
-	j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...)})
+	if j.text {
+		j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...)})
+	}
 }
 
 func (j *judgement) against(kind, format string, args ...any) {
-	j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...), Against: true})
+	if j.text {
+		j.ev = append(j.ev, Evidence{Kind: kind, Text: fmt.Sprintf(format, args...), Against: true})
+	}
 }
 
 // history is what a listener showed so far in the capture, for judging
@@ -118,24 +126,24 @@ func (h *history) learn(a *flows.Attempt) {
 }
 
 // judge names the most likely branch for one failed attempt.
-func (s *server) judge(a *flows.Attempt, ph phase, h *history) judgement {
+func (s *server) judge(a *flows.Attempt, ph phase, h *history, text bool) judgement {
 	switch ph {
 	case phaseSynDropped:
-		return s.judgeSynDropped(a, h)
+		return s.judgeSynDropped(a, h, text)
 	case phaseSynAckLost:
-		j := judgement{branch: kernel.SynAckLost, conf: 0.6}
+		j := judgement{branch: kernel.SynAckLost, conf: 0.6, text: text}
 		j.add("packets", "SYN-ACK sent %s after the first SYN, yet the client retransmitted its SYN %d time(s): the SYN-ACK did not reach the client", fmtDur(a.SynAckTimes[0].At), a.SYNs-1)
 		return j
 	case phaseReset:
-		return s.judgeReset(a, h)
+		return s.judgeReset(a, h, text)
 	case phaseBareAck:
-		return s.judgeBareAck(a)
+		return s.judgeBareAck(a, text)
 	case phaseAckDropped:
-		return s.judgeAckDropped(a)
+		return s.judgeAckDropped(a, text)
 	case phaseRstAfterAck:
-		return s.judgeRstAfterAck(a)
+		return s.judgeRstAfterAck(a, text)
 	case phaseNoAck:
-		return s.judgeNoAck(a)
+		return s.judgeNoAck(a, text)
 	}
 	return judgement{}
 }
@@ -152,8 +160,12 @@ func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%d µs", d.Microseconds())
 }
 
-// synTimes words the SYNs of an attempt: "3 SYNs at +0, +1.0, +3.0 s".
-func synTimes(a *flows.Attempt) string {
+// synTimesText words the SYNs of an attempt when printed: "3 SYNs at +0,
+// +1.0, +3.0 s" (a Stringer, so judging without text does not build it).
+type synTimesText struct{ a *flows.Attempt }
+
+func (t synTimesText) String() string {
+	a := t.a
 	var parts []string
 	for _, t := range a.RecordedSYNs() {
 		parts = append(parts, "+"+strings.TrimSuffix(fmt.Sprintf("%.1f", t.Seconds()), ".0"))
@@ -169,13 +181,13 @@ func isBroadcastOrMulticast(ip netip.Addr) bool {
 	return ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255})
 }
 
-func (s *server) judgeSynDropped(a *flows.Attempt, h *history) judgement {
-	j := judgement{branch: kernel.Unknown, conf: 0.2}
+func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgement {
+	j := judgement{branch: kernel.Unknown, conf: 0.2, text: text}
 	if a.Outcome == flows.Unanswered {
-		j.add("packets", "%s, none answered", synTimes(a))
+		j.add("packets", "%s, none answered", synTimesText{a})
 	} else {
 		first := a.SynAckTimes[0].At
-		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimes(a), fmtDur(first))
+		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimesText{a}, fmtDur(first))
 	}
 	switch {
 	case a.BadChecksum && h.badChecksumOK == 0:
@@ -299,8 +311,8 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-func (s *server) judgeReset(a *flows.Attempt, h *history) judgement {
-	j := judgement{branch: kernel.ClosedPort, conf: 0.8}
+func (s *server) judgeReset(a *flows.Attempt, h *history, text bool) judgement {
+	j := judgement{branch: kernel.ClosedPort, conf: 0.8, text: text}
 	j.add("packets", "the SYN was answered by RST %s after it: nothing listened on %s", fmtDur(a.ServerRST), a.Server)
 	if h.synAcksSeen > 0 {
 		j.conf = 0.5
@@ -309,9 +321,9 @@ func (s *server) judgeReset(a *flows.Attempt, h *history) judgement {
 	return j
 }
 
-func (s *server) judgeBareAck(a *flows.Attempt) judgement {
+func (s *server) judgeBareAck(a *flows.Attempt, text bool) judgement {
 	p := a.Prev
-	j := judgement{branch: kernel.TimewaitSeq, conf: 0.45}
+	j := judgement{branch: kernel.TimewaitSeq, conf: 0.45, text: text}
 	j.add("packets", "the SYN was answered by a bare ACK (ack %d, not the SYN's ISN+1 = %d) %s after it", a.BareAckNumber, a.ISN+1, fmtDur(a.ServerBareAck))
 	if a.ClientRST != flows.None {
 		j.add("packets", "the client answered that ACK with RST %s after the first SYN", fmtDur(a.ClientRST))
@@ -344,8 +356,8 @@ func (s *server) judgeBareAck(a *flows.Attempt) judgement {
 	return j
 }
 
-func (s *server) judgeAckDropped(a *flows.Attempt) judgement {
-	j := judgement{branch: kernel.AcceptQueueFullAck, conf: 0.6}
+func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
+	j := judgement{branch: kernel.AcceptQueueFullAck, conf: 0.6, text: text}
 	n := 0
 	for _, sa := range a.RecordedSynAcks() {
 		if sa.AfterAck && !sa.Triggered {
@@ -378,8 +390,8 @@ func (s *server) judgeAckDropped(a *flows.Attempt) judgement {
 	return j
 }
 
-func (s *server) judgeRstAfterAck(a *flows.Attempt) judgement {
-	j := judgement{branch: kernel.AcceptQueueFullRst, conf: 0.6}
+func (s *server) judgeRstAfterAck(a *flows.Attempt, text bool) judgement {
+	j := judgement{branch: kernel.AcceptQueueFullRst, conf: 0.6, text: text}
 	j.add("packets", "the server sent RST %s after the first SYN, right after the client's handshake ACK, without serving the connection", fmtDur(a.ServerRST))
 	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
 	case 1:
@@ -392,8 +404,8 @@ func (s *server) judgeRstAfterAck(a *flows.Attempt) judgement {
 	return j
 }
 
-func (s *server) judgeNoAck(a *flows.Attempt) judgement {
-	j := judgement{branch: kernel.ClientNeverAcked, conf: 0.6}
+func (s *server) judgeNoAck(a *flows.Attempt, text bool) judgement {
+	j := judgement{branch: kernel.ClientNeverAcked, conf: 0.6, text: text}
 	j.add("packets", "the server answered with %d SYN-ACK(s) but the client never completed the handshake", a.SynAcks)
 	if a.ClientRST != flows.None {
 		j.add("packets", "the client answered the SYN-ACK with RST: a scanner or a client that gave up")

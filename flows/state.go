@@ -32,6 +32,7 @@ type flow struct {
 	att      uint32 // attemptState index+1 while kind == kindAttempt
 	listener uint32 // listener index+1 when pending
 	last     int64  // last packet, Unix ns
+	due      int64  // second the live timer entry fires; 0 none
 	closedAt int64
 	lastTS   [2]uint32
 	nextSeq  [2]uint32

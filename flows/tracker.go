@@ -42,7 +42,14 @@ type endpoint struct {
 	port uint16
 }
 
-type peerKey struct{ server, client Addr }
+// peerHash keys the per-peer-pair memory (tcp_metrics' view) by a 64-bit
+// hash of the two addresses: eight bytes hash and compare much faster than
+// thirty-two, and a collision (about 2^-64 per pair) would only lend one
+// peer another's "recently connected" history.
+func peerHash(server, client Addr) uint64 {
+	k := flowKey{a: server, b: client}
+	return k.hash()
+}
 
 type peerInfo struct{ established, closed int64 }
 
@@ -69,7 +76,7 @@ type Tracker struct {
 	now       int64 // latest packet time seen
 	listeners map[endpoint]uint32
 	live      []listenerLive
-	peers     map[peerKey]peerInfo
+	peers     map[uint64]peerInfo // by peerHash(server, client)
 	stamps    map[Addr]stamp
 	pruneAt   int64
 	emit      func(*Attempt)
@@ -83,7 +90,7 @@ func NewTracker(emit func(*Attempt)) *Tracker {
 	return &Tracker{
 		table:     newFlowTable(),
 		listeners: make(map[endpoint]uint32),
-		peers:     make(map[peerKey]peerInfo),
+		peers:     make(map[uint64]peerInfo),
 		stamps:    make(map[Addr]stamp),
 		emit:      emit,
 	}
@@ -237,7 +244,7 @@ func (t *Tracker) onClose(idx uint32) {
 	}
 	server := 1 - f.client
 	client, srv := f.endpoint(f.client), f.endpoint(server)
-	pk := peerKey{server: srv.addr, client: client.addr}
+	pk := peerHash(srv.addr, client.addr)
 	p := t.peers[pk]
 	p.closed = t.now
 	t.peers[pk] = p
@@ -284,10 +291,17 @@ func (t *Tracker) dropPending(f *flow) {
 	}
 }
 
+// reschedule makes sure the flow's timer fires by its deadline. A live
+// entry that fires no later is kept: firing re-checks the deadline, so most
+// packets of a busy attempt cost no timer work.
 func (t *Tracker) reschedule(idx uint32) {
 	f := &t.flows[idx]
+	d := t.deadline(f)
+	if f.due != 0 && d/1e9 >= f.due {
+		return
+	}
 	f.gen++
-	t.wheel.schedule(t.deadline(f), idx, f.gen)
+	f.due = t.wheel.schedule(d, idx, f.gen)
 }
 
 func (t *Tracker) fire(e timerEntry) {
@@ -296,7 +310,7 @@ func (t *Tracker) fire(e timerEntry) {
 		return
 	}
 	if d := t.deadline(f); d > t.now {
-		t.wheel.schedule(d, e.idx, f.gen)
+		f.due = t.wheel.schedule(d, e.idx, f.gen)
 		return
 	}
 	if f.kind == kindAttempt {
@@ -460,7 +474,7 @@ func (t *Tracker) prevOf(f *flow, client int8) prevState {
 // peerContext records what the server knew about this client's IP.
 func (t *Tracker) peerContext(f *flow, st *attemptState) {
 	client, server := f.endpoint(f.client), f.endpoint(1-f.client)
-	if p, ok := t.peers[peerKey{server: server.addr, client: client.addr}]; ok {
+	if p, ok := t.peers[peerHash(server.addr, client.addr)]; ok {
 		if p.established != 0 && t.now-p.established < int64(peerMetricsLife) {
 			st.peerEst = agoMillis(t.now - p.established)
 		}
@@ -638,7 +652,7 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 		t.leaveHalfOpen(st)
 		t.setPending(f, st.listener)
 		server, client := f.endpoint(1-f.client), f.endpoint(f.client)
-		pk := peerKey{server: server.addr, client: client.addr}
+		pk := peerHash(server.addr, client.addr)
 		p := t.peers[pk]
 		p.established = s.Time
 		t.peers[pk] = p

@@ -28,7 +28,8 @@ func (w *timerWheel) start(now int64) {
 }
 
 // schedule arranges for (idx, gen) to fire at or after Unix time at (ns).
-func (w *timerWheel) schedule(at int64, idx, gen uint32) {
+// It returns the second of the bucket the entry went to.
+func (w *timerWheel) schedule(at int64, idx, gen uint32) int64 {
 	sec := at / 1e9
 	if !w.started {
 		w.sec, w.started = sec, true
@@ -41,6 +42,7 @@ func (w *timerWheel) schedule(at int64, idx, gen uint32) {
 	}
 	b := &w.buckets[sec&(wheelSize-1)]
 	*b = append(*b, timerEntry{idx, gen})
+	return sec
 }
 
 // advance fires every bucket whose second is before now's second.

@@ -20,7 +20,7 @@ type window struct {
 }
 
 const (
-	windowSize  = 4 << 20
+	windowSize  = 1 << 20
 	windowLimit = 64 << 20
 )
 
