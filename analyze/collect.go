@@ -68,7 +68,9 @@ type keptAttempt struct {
 
 // before orders attempts for listing: by first SYN, then endpoints, so the
 // order never depends on the order attempts finished in.
-func (k *keptAttempt) before(o *keptAttempt) bool { return attemptBefore(k.capture, &k.a, o.capture, &o.a) }
+func (k *keptAttempt) before(o *keptAttempt) bool {
+	return attemptBefore(k.capture, &k.a, o.capture, &o.a)
+}
 
 func attemptBefore(ca int, a *flows.Attempt, cb int, b *flows.Attempt) bool {
 	if a.FirstSYN != b.FirstSYN {
