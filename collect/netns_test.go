@@ -8,6 +8,7 @@ package collect
 
 import (
 	"bufio"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -199,5 +200,67 @@ func collectDuringOverflow(t *testing.T, bin, srv, cli string, flags []string) {
 	}
 	if len(r.Captures[0].Snapshots) < 4 {
 		t.Errorf("snapshots read: %v", r.Captures[0].Snapshots)
+	}
+}
+
+// TestCollectInterruptAndPrivileges: Ctrl-C ends a run cleanly with a
+// complete bundle and nothing left running; without root it refuses in
+// one line.
+func TestCollectInterruptAndPrivileges(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root (and not -short)")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go not found")
+	}
+	bin := t.TempDir()
+	build(t, filepath.Join(bin, "halfopen"), "../cmd/halfopen")
+	if setpriv, err := exec.LookPath("setpriv"); err == nil {
+		out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", filepath.Join(bin, "halfopen"), "collect", "--port", "80", "-o", "/tmp/x.tar.gz").CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 || !strings.Contains(string(out), "sudo") {
+			t.Errorf("as nobody: %v, %q; want exit 2 and one line saying to use sudo", err, out)
+		}
+	}
+	ns := fmt.Sprintf("hol-ct-int-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a network namespace: %s", out)
+	}
+	defer exec.Command("ip", "netns", "del", ns).Run()
+	exec.Command("ip", "-n", ns, "link", "set", "lo", "up").Run()
+	bundle := filepath.Join(t.TempDir(), "b.tar.gz")
+	cmd := exec.Command("ip", "netns", "exec", ns, filepath.Join(bin, "halfopen"), "collect", "--port", "9", "--duration", "0", "-o", bundle)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	// ip netns exec replaces itself with halfopen: the signal reaches it.
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("collect after Ctrl-C: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("collect did not stop within 20 s of Ctrl-C")
+	}
+	out, err := exec.Command("tar", "tzf", bundle).Output()
+	if err != nil {
+		t.Fatalf("bundle unreadable: %v", err)
+	}
+	for _, want := range []string{"capture.pcap", "manifest.json", "ss.txt", "sysctl.txt", "nstat-000.txt"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("bundle lacks %s:\n%s", want, out)
+		}
+	}
+	m, _ := exec.Command("tar", "xzf", bundle, "-O", "b/manifest.json").Output()
+	if !strings.Contains(string(m), `"stopped_by": "interrupt"`) {
+		t.Errorf("manifest does not record the interrupt:\n%s", m)
+	}
+	if pids, _ := exec.Command("ip", "netns", "pids", ns).Output(); strings.TrimSpace(string(pids)) != "" {
+		t.Errorf("processes left running in the namespace: %s", pids)
 	}
 }
