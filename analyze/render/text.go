@@ -261,6 +261,9 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 }
 
 func (t *textWriter) captures(r *analyze.Report) {
+	if len(r.Captures) > 1 {
+		t.perCapture(r)
+	}
 	for _, c := range r.Captures {
 		if c.Error != "" {
 			t.printf("%s: %s\n", c.Path, t.red("error: "+c.Error))
@@ -340,4 +343,36 @@ func plural(n int64, noun string) string {
 		return "1 " + noun
 	}
 	return count(n) + " " + noun + "s"
+}
+
+// perCapture is the per-file section of a multi-file report: each
+// capture's attempts, failures and worst listener, in input order.
+func (t *textWriter) perCapture(r *analyze.Report) {
+	t.printf("%s\n", t.dim("PER CAPTURE"))
+	for _, c := range r.Captures {
+		if c.Error != "" {
+			continue
+		}
+		var attempts, failed int64
+		worst := "-"
+		for i, l := range c.Listeners {
+			attempts += l.Attempts
+			failed += l.Failed
+			if i == 0 && l.Failed > 0 {
+				worst = fmt.Sprintf("%s %s", l.Server, topProblem(&c.Listeners[0]))
+			}
+		}
+		rate := 0.0
+		if attempts > 0 {
+			rate = float64(failed) / float64(attempts)
+		}
+		line := fmt.Sprintf("  %s: %s failed of %s (%s); worst: %s", c.Path, count(failed), plural(attempts, "attempt"), percent(rate), worst)
+		for _, l := range wrap(line, t.width, 6) {
+			if failed > 0 {
+				l = t.red(l)
+			}
+			t.printf("%s\n", l)
+		}
+	}
+	t.printf("\n")
 }
