@@ -88,28 +88,31 @@ const (
 
 // attemptState is the compact, pointer-free state of an open attempt.
 type attemptState struct {
+	// Hot: what deadline() and the per-packet paths read, kept together so
+	// firing a timer touches one or two cache lines, not four.
 	firstSYN  int64
-	isn       uint32
-	serverISN uint32
-	synLen    uint32 // payload carried by the SYN (TFO)
 	nSYN      uint32
 	nSA       uint32
-	synOff    [MaxTimes]uint32 // µs from firstSYN
-	saOff     [MaxTimes]uint32
-	saKind    [MaxTimes]uint8
 	lastSYN   uint32 // µs offset of the last SYN (beyond MaxTimes too)
 	lastSA    uint32
 	prevSYN   uint32 // the one before lastSYN, for the retransmit gap
 	prevSA    uint32
 	last      uint32
-	synTSLast uint32
-	bareAckNo uint32
-	ev        [numEvents]uint32
-	synOpts   TCPOptions
-	saOpts    TCPOptions
 	flags     uint16
 	synTTL    uint8
+	ev        [numEvents]uint32
+	isn       uint32
+	serverISN uint32
+	synLen    uint32 // payload carried by the SYN (TFO)
 	listener  uint32 // listener index
+	// Cold: read when the attempt is settled.
+	synOff    [MaxTimes]uint32 // µs from firstSYN
+	saOff     [MaxTimes]uint32
+	saKind    [MaxTimes]uint8
+	synTSLast uint32
+	bareAckNo uint32
+	synOpts   TCPOptions
+	saOpts    TCPOptions
 	ctxHalf   uint32
 	ctxYoung  uint32
 	ctxPend   uint32
