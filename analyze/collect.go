@@ -31,6 +31,8 @@ type listenerAgg struct {
 	firstFail   int64
 	lastFail    int64
 	perSecond   map[int64]*secondCount
+	lastSec     int64 // the second lastSecond counts
+	lastSecond  *secondCount
 	clientSched map[Schedule]int64
 	serverSched map[Schedule]int64
 	kept        attemptHeap
@@ -123,6 +125,7 @@ type collector struct {
 	policy    ListPolicy
 	limit     int
 	srv       *server
+	last      *listenerAgg // the listener of the previous attempt
 }
 
 func newCollector(capture int, policy ListPolicy, limit int, srv *server) *collector {
@@ -130,20 +133,28 @@ func newCollector(capture int, policy ListPolicy, limit int, srv *server) *colle
 }
 
 func (c *collector) add(a *flows.Attempt) {
-	l := c.listeners[a.Server]
-	if l == nil {
-		l = newListenerAgg(a.Server)
-		l.captures[c.capture] = true
-		c.listeners[a.Server] = l
+	l := c.last
+	if l == nil || l.server != a.Server {
+		l = c.listeners[a.Server]
+		if l == nil {
+			l = newListenerAgg(a.Server)
+			l.captures[c.capture] = true
+			c.listeners[a.Server] = l
+		}
+		c.last = l // floods and load tests hammer one listener
 	}
 	l.attempts++
 	l.outcomes[a.Outcome]++
 	failed := a.Outcome.Failed()
 	sec := a.FirstSYN / int64(time.Second)
-	sc := l.perSecond[sec]
-	if sc == nil {
-		sc = &secondCount{}
-		l.perSecond[sec] = sc
+	sc := l.lastSecond
+	if sc == nil || l.lastSec != sec {
+		sc = l.perSecond[sec]
+		if sc == nil {
+			sc = &secondCount{}
+			l.perSecond[sec] = sc
+		}
+		l.lastSec, l.lastSecond = sec, sc
 	}
 	sc.attempts++
 	if failed {

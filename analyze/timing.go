@@ -67,7 +67,8 @@ func FitSchedule(offsets []time.Duration) ScheduleFit {
 	if len(offsets) < 2 {
 		return ScheduleFit{}
 	}
-	gaps := make([]time.Duration, 0, len(offsets)-1)
+	var buf [flows.MaxTimes]time.Duration
+	gaps := buf[:0]
 	for i := 1; i < len(offsets); i++ {
 		gaps = append(gaps, offsets[i]-offsets[i-1])
 	}
@@ -112,7 +113,8 @@ func ClientSchedule(a *flows.Attempt) ScheduleFit {
 // ServerSchedule fits the server's timer-driven SYN-ACK retransmits,
 // leaving out SYN-ACKs triggered by client SYN retransmits.
 func ServerSchedule(a *flows.Attempt) ScheduleFit {
-	var offs []time.Duration
+	var buf [flows.MaxTimes]time.Duration
+	offs := buf[:0]
 	for i, s := range a.RecordedSynAcks() {
 		if i == 0 || !s.Triggered {
 			offs = append(offs, s.At)
