@@ -175,7 +175,7 @@ func diffHeadline(d *Diff) string {
 		if s.Attempts == 0 {
 			return "no attempts"
 		}
-		return fmt.Sprintf("%d of %d attempts failed (%s)", s.Failed, s.Attempts, percent(float64(s.Failed)/float64(s.Attempts)))
+		return fmt.Sprintf("%d of %d attempts failed (%s)", s.Failed, s.Attempts, Percent(float64(s.Failed)/float64(s.Attempts)))
 	}
 	h := fmt.Sprintf("before: %s; after: %s.", rate(d.Before), rate(d.After))
 	var parts []string
@@ -195,7 +195,7 @@ func (d *Diff) Regressions() []string {
 	var out []string
 	for _, l := range d.Listeners {
 		if l.Status == StatusRegressed || l.Status == StatusWorse {
-			out = append(out, fmt.Sprintf("%s %s: failure rate %s → %s", l.Server, l.Status, percent(l.Before.FailureRate), percent(l.After.FailureRate)))
+			out = append(out, fmt.Sprintf("%s %s: failure rate %s → %s", l.Server, l.Status, Percent(l.Before.FailureRate), Percent(l.After.FailureRate)))
 		}
 	}
 	return out

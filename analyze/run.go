@@ -254,7 +254,7 @@ func headline(r *Report) string {
 	}
 	worst := r.Listeners[0]
 	s := fmt.Sprintf("%d of %d listener(s) failed clients; worst: %s failed %d of %d attempts (%s)",
-		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, percent(worst.FailureRate))
+		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, Percent(worst.FailureRate))
 	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != "unknown" {
 		v := worst.Verdicts[0]
 		s += fmt.Sprintf(": most likely %s (%s, confidence %.2f)", lowerFirst(v.Title), v.Branch, v.Confidence)
@@ -277,7 +277,8 @@ func mainFailure(outcomes map[string]int64) string {
 	return best
 }
 
-func percent(rate float64) string {
+// Percent formats a 0..1 rate for people: 0%, <0.1%, 2.5%, 33%.
+func Percent(rate float64) string {
 	p := rate * 100
 	switch {
 	case p == 0:

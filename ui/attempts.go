@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/rivo/tview"
 )
 
@@ -65,7 +66,7 @@ func attemptRow(a *analyze.Attempt) []string {
 	if b == "" {
 		b = "-"
 	}
-	return []string{a.Client, clock(&a.FirstSYN), fmt.Sprint(a.SYNs), fmt.Sprint(a.SynAcks), a.Outcome, b, conf(a.Confidence)}
+	return []string{a.Client, render.Clock(&a.FirstSYN), fmt.Sprint(a.SYNs), fmt.Sprint(a.SynAcks), a.Outcome, b, conf(a.Confidence)}
 }
 
 // attemptsOf lists the indices (in r.Attempts) of a listener's attempts.
@@ -378,19 +379,19 @@ func (v *attemptsView) headerLines(width int) []line {
 	if l.Failed == 0 {
 		ro = roleGood
 	}
-	sum := fmt.Sprintf("%s of %s failed (%s)", count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))
+	sum := fmt.Sprintf("%s of %s failed (%s)", render.Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
 	if b, c := topBranch(l); b != "-" {
 		sum += " · top branch " + b
 		if c != nil {
 			sum += " " + conf(c)
 		}
 	}
-	listed := fmt.Sprintf("%s listed", count(int64(len(v.all))))
+	listed := fmt.Sprintf("%s listed", render.Count(int64(len(v.all))))
 	if l.Omitted > 0 {
-		listed += fmt.Sprintf(", %s more only counted", count(l.Omitted))
+		listed += fmt.Sprintf(", %s more only counted", render.Count(l.Omitted))
 	}
 	if established := l.Outcomes["established"]; established > 0 && !v.listsEstablished() {
-		listed += fmt.Sprintf("; %s established on the first SYN not listed (--list all)", count(established))
+		listed += fmt.Sprintf("; %s established on the first SYN not listed (--list all)", render.Count(established))
 	}
 	return append([]line{crumb}, append(hang(nil, sum, ro, width), hang(nil, listed, roleMuted, width)...)...)
 }

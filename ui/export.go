@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 )
 
 // exportWidth is the width of text blocks (ladder, timing) in exports.
@@ -66,7 +67,7 @@ func code(s string) string {
 func listenerMarkdown(r *analyze.Report, l *analyze.Listener, attempts []int) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("# halfopen: %s — %s of %s failed (%s)\n\n", md(l.Server), count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))
+	p("# halfopen: %s — %s of %s failed (%s)\n\n", md(l.Server), render.Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
 	for _, i := range l.Captures {
 		if i >= 0 && i < len(r.Captures) {
 			c := &r.Captures[i]
@@ -81,16 +82,16 @@ func listenerMarkdown(r *analyze.Report, l *analyze.Listener, attempts []int) st
 		}
 	}
 	if l.FirstFailure != nil {
-		p("- Failures: %s → %s UTC, peak %d/s\n", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures)
+		p("- Failures: %s → %s UTC, peak %d/s\n", render.Clock(l.FirstFailure), render.Clock(l.LastFailure), l.PeakFailures)
 	}
-	p("- Outcomes: %s\n", md(outcomeList(l.Outcomes)))
+	p("- Outcomes: %s\n", md(render.OutcomeList(l.Outcomes)))
 	if t := l.TimeToSynAck; t != nil {
 		p("- Time to SYN-ACK: p50 %s, p90 %s, p99 %s, max %s\n", ms(t.P50), ms(t.P90), ms(t.P99), ms(t.Max))
 	}
-	if s := scheduleList(l.ClientSchedules); s != "" {
+	if s := render.ScheduleList(l.ClientSchedules); s != "" {
 		p("- Client SYN retransmits: %s\n", md(s))
 	}
-	if s := scheduleList(l.ServerSchedules); s != "" {
+	if s := render.ScheduleList(l.ServerSchedules); s != "" {
 		p("- Server SYN-ACK retransmits: %s\n", md(s))
 	}
 	for i := range l.Verdicts {
@@ -145,7 +146,7 @@ func listenerMarkdown(r *analyze.Report, l *analyze.Listener, attempts []int) st
 		}
 	}
 	if l.Omitted > 0 {
-		p("\n%s more attempts were counted but not listed.\n", count(l.Omitted))
+		p("\n%s more attempts were counted but not listed.\n", render.Count(l.Omitted))
 	}
 	p("\n_%s_\n", md(generatedBy(r)))
 	return b.String()
@@ -222,7 +223,7 @@ func captureSpan(c *analyze.Capture) string {
 	if c.First == nil {
 		return "no packets"
 	}
-	return fmt.Sprintf("%s %s–%s UTC, %.1f s, %s packets", parseTime(c.First).Format("2006-01-02"), clock(c.First), clock(c.Last), c.Seconds, count(c.Packets))
+	return fmt.Sprintf("%s %s–%s UTC, %.1f s, %s packets", render.ParseTime(c.First).Format("2006-01-02"), render.Clock(c.First), render.Clock(c.Last), c.Seconds, render.Count(c.Packets))
 }
 
 func generatedBy(r *analyze.Report) string {

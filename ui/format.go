@@ -5,56 +5,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/halfopen/halfopen/analyze/render"
 )
 
-// parseTime reads a report timestamp (RFC 3339, UTC); zero when absent.
-func parseTime(s *string) time.Time {
-	if s == nil {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, *s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-func parseTimeOf(s string) time.Time { return parseTime(&s) }
-
-// clock is HH:MM:SS.mmm of a report timestamp, "-" when absent.
-func clock(s *string) string {
-	t := parseTime(s)
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Format("15:04:05.000")
-}
-
-// percent formats a 0..1 rate.
-func percent(rate float64) string {
-	p := rate * 100
-	switch {
-	case p == 0:
-		return "0%"
-	case p < 0.1:
-		return "<0.1%"
-	case p < 10:
-		return fmt.Sprintf("%.1f%%", p)
-	}
-	return fmt.Sprintf("%.0f%%", p)
-}
-
-// count formats an integer with thousands separators.
-func count(n int64) string {
-	if n < 0 {
-		return "-" + count(-n)
-	}
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func parseTimeOf(s string) time.Time { return render.ParseTime(&s) }
 
 // ms formats milliseconds for people: 0.02 ms, 12 ms, 1.02 s.
 func ms(v float64) string {
@@ -173,5 +128,5 @@ func plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return count(n) + " " + noun + "s"
+	return render.Count(n) + " " + noun + "s"
 }

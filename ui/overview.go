@@ -2,11 +2,11 @@ package ui
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/rivo/tview"
 )
 
@@ -189,7 +189,7 @@ func headerLines(r *analyze.Report, title string, width int) []line {
 		packets += c.Packets
 		secs = max(secs, c.Seconds)
 	}
-	what := fmt.Sprintf("%s, %s packets, %.1f s", plural(int64(len(r.Captures)), "capture"), count(packets), secs)
+	what := fmt.Sprintf("%s, %s packets, %.1f s", plural(int64(len(r.Captures)), "capture"), render.Count(packets), secs)
 	if title != "" {
 		what = title + " — " + what
 	}
@@ -234,7 +234,7 @@ func outcomeOrder() []string {
 // listenerRow is a listener's cells in listenerColumns order.
 func listenerRow(l *analyze.Listener) []string {
 	b, c := topBranch(l)
-	return []string{l.Server, count(l.Attempts), count(l.Failed), percent(l.FailureRate), b, conf(c), clock(l.FirstFailure), clock(l.LastFailure)}
+	return []string{l.Server, render.Count(l.Attempts), render.Count(l.Failed), analyze.Percent(l.FailureRate), b, conf(c), render.Clock(l.FirstFailure), render.Clock(l.LastFailure)}
 }
 
 // hang wraps text after a prefix; continuation lines are indented to the
@@ -268,23 +268,23 @@ func listenerLines(l *analyze.Listener, width int) []line {
 	if l.Failed == 0 {
 		out = append(out, textLine(roleGood, fmt.Sprintf("No failures: all %s succeeded.", plural(l.Attempts, "attempt"))))
 	} else {
-		out = append(out, textLine(roleBad, fmt.Sprintf("%s of %s failed (%s).", count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))))
+		out = append(out, textLine(roleBad, fmt.Sprintf("%s of %s failed (%s).", render.Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
 	}
-	kv("outcomes", outcomeList(l.Outcomes), roleText)
+	kv("outcomes", render.OutcomeList(l.Outcomes), roleText)
 	if l.FirstFailure != nil {
-		kv("failures", fmt.Sprintf("%s → %s UTC, peak %d/s", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures), roleText)
+		kv("failures", fmt.Sprintf("%s → %s UTC, peak %d/s", render.Clock(l.FirstFailure), render.Clock(l.LastFailure), l.PeakFailures), roleText)
 	}
 	if p := l.TimeToSynAck; p != nil {
 		kv("SYN-ACK", fmt.Sprintf("p50 %s, p90 %s, p99 %s, max %s", ms(p.P50), ms(p.P90), ms(p.P99), ms(p.Max)), roleText)
 	}
-	if s := scheduleList(l.ClientSchedules); s != "" {
+	if s := render.ScheduleList(l.ClientSchedules); s != "" {
 		kv("client", "SYN retransmits "+s, roleText)
 	}
-	if s := scheduleList(l.ServerSchedules); s != "" {
+	if s := render.ScheduleList(l.ServerSchedules); s != "" {
 		kv("server", "SYN-ACK retransmits "+s, roleText)
 	}
 	if l.Omitted > 0 {
-		kv("listed", fmt.Sprintf("%s attempts listed, %s more counted only (--max-listed)", count(int64(l.Listed)), count(l.Omitted)), roleMuted)
+		kv("listed", fmt.Sprintf("%s attempts listed, %s more counted only (--max-listed)", render.Count(int64(l.Listed)), render.Count(l.Omitted)), roleMuted)
 	}
 	if l.Failed > 0 && len(l.Verdicts) == 0 {
 		out = append(out, line{}, textLine(roleMuted, "No verdict: the cause is unclear from what was given (add --sysctl, --ss and --nstat snapshots)."))
@@ -377,41 +377,4 @@ func evidenceText(e analyze.Evidence) string {
 		}
 	}
 	return shortPaths(e.Text)
-}
-
-// outcomeList words non-zero outcomes in the report's order.
-func outcomeList(m map[string]int64) string {
-	var parts []string
-	for _, o := range outcomeOrder() {
-		if n := m[o]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s", o, count(n)))
-		}
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// scheduleList words retransmit schedules, most frequent first.
-func scheduleList(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	var parts []string
-	for _, k := range keys {
-		name := k
-		if name == "" {
-			name = "single"
-		}
-		parts = append(parts, fmt.Sprintf("%s ×%s", name, count(m[k])))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/halfopen/halfopen/analyze"
 	"github.com/halfopen/halfopen/analyze/kernel"
+	"github.com/halfopen/halfopen/analyze/render"
 )
 
 // Presentation functions are pure: report values in, lines out. These
@@ -19,12 +20,12 @@ func ptr[T any](v T) *T { return &v }
 
 func TestFormat(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{percent(0), "0%"},
-		{percent(0.0004), "<0.1%"},
-		{percent(0.05), "5.0%"},
-		{percent(0.5), "50%"},
-		{count(1234567), "1,234,567"},
-		{count(-1234), "-1,234"},
+		{analyze.Percent(0), "0%"},
+		{analyze.Percent(0.0004), "<0.1%"},
+		{analyze.Percent(0.05), "5.0%"},
+		{analyze.Percent(0.5), "50%"},
+		{render.Count(1234567), "1,234,567"},
+		{render.Count(-1234), "-1,234"},
 		{ms(0), "0 ms"},
 		{ms(0.022), "0.02 ms"},
 		{ms(12.4), "12 ms"},
@@ -39,8 +40,8 @@ func TestFormat(t *testing.T) {
 		{cut("accept_queue_full_syn", 8), "accept_…"},
 		{pad("ab", 4) + "|", "ab  |"},
 		{padLeft("ab", 4), "  ab"},
-		{clock(ptr("2026-11-25T12:42:44.394485Z")), "12:42:44.394"},
-		{clock(nil), "-"},
+		{render.Clock(ptr("2026-11-25T12:42:44.394485Z")), "12:42:44.394"},
+		{render.Clock(nil), "-"},
 		{plural(1, "attempt"), "1 attempt"},
 		{plural(1200, "attempt"), "1,200 attempts"},
 	} {

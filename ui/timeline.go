@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 )
 
 // timeSpan is the stretch of time a timeline covers.
@@ -20,10 +21,10 @@ func listenerSpan(r *analyze.Report, l *analyze.Listener) timeSpan {
 			continue
 		}
 		c := r.Captures[i]
-		if f := parseTime(c.First); !f.IsZero() && (s.start.IsZero() || f.Before(s.start)) {
+		if f := render.ParseTime(c.First); !f.IsZero() && (s.start.IsZero() || f.Before(s.start)) {
 			s.start = f
 		}
-		if t := parseTime(c.Last); t.After(s.end) {
+		if t := render.ParseTime(c.Last); t.After(s.end) {
 			s.end = t
 		}
 	}
@@ -48,7 +49,7 @@ func timelineLines(l *analyze.Listener, span timeSpan, width int, tall bool) []l
 	if step <= 0 {
 		step = time.Second
 	}
-	start := parseTime(tl.Start)
+	start := render.ParseTime(tl.Start)
 	if start.IsZero() {
 		span = timeSpan{}
 	}
@@ -123,9 +124,9 @@ func timelineLines(l *analyze.Listener, span timeSpan, width int, tall bool) []l
 		levels = 8
 	}
 	top, bottom := bars(sumA, peakA, colW, levels)
-	series("attempts", count(peakA), "  per "+seconds(perStep), textLine(roleText, top), textLine(roleText, bottom))
+	series("attempts", render.Count(peakA), "  per "+seconds(perStep), textLine(roleText, top), textLine(roleText, bottom))
 	top, bottom = bars(sumF, peakF, colW, levels)
-	series("failures", count(peakF), "", textLine(roleBad, top), textLine(roleBad, bottom))
+	series("failures", render.Count(peakF), "", textLine(roleBad, top), textLine(roleBad, bottom))
 	if hasDepth {
 		limit := float64(tl.Limit)
 		scale := limit

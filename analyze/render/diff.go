@@ -21,7 +21,7 @@ func sideCells(s *analyze.ListenerSide) (rate, branch string) {
 	if s == nil {
 		return "–", "–"
 	}
-	rate = fmt.Sprintf("%s of %s (%s)", count(s.Failed), count(s.Attempts), percent(s.FailureRate))
+	rate = fmt.Sprintf("%s of %s (%s)", Count(s.Failed), Count(s.Attempts), analyze.Percent(s.FailureRate))
 	branch = s.TopBranch
 	if branch == "" {
 		branch = "–"

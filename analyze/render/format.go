@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// parseTime reads a report timestamp; the zero time if absent or bad.
-func parseTime(s *string) time.Time {
+// ParseTime reads a report timestamp; the zero time if absent or bad.
+func ParseTime(s *string) time.Time {
 	if s == nil {
 		return time.Time{}
 	}
@@ -19,36 +19,22 @@ func parseTime(s *string) time.Time {
 	return t
 }
 
-// clock formats a report timestamp as HH:MM:SS.mmm (UTC).
-func clock(s *string) string {
-	t := parseTime(s)
+// Clock formats a report timestamp as HH:MM:SS.mmm (UTC).
+func Clock(s *string) string {
+	t := ParseTime(s)
 	if t.IsZero() {
 		return "-"
 	}
 	return t.Format("15:04:05.000")
 }
 
-func clockOf(s string) string { return clock(&s) }
+func clockOf(s string) string { return Clock(&s) }
 
-// percent formats a 0..1 rate for humans.
-func percent(rate float64) string {
-	p := rate * 100
-	switch {
-	case p == 0:
-		return "0%"
-	case p < 0.1:
-		return "<0.1%"
-	case p < 10:
-		return fmt.Sprintf("%.1f%%", p)
-	}
-	return fmt.Sprintf("%.0f%%", p)
-}
-
-// count formats an integer with thousands separators.
-func count(n int64) string {
+// Count formats an integer with thousands separators.
+func Count(n int64) string {
 	s := fmt.Sprint(n)
 	if n < 0 {
-		return "-" + count(-n)
+		return "-" + Count(-n)
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

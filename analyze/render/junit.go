@@ -151,7 +151,7 @@ func listenerCases(r *analyze.Report, l analyze.Listener) []junitCase {
 // junitTime formats the capture's start for the timestamp attribute: the
 // Ant schema wants local-time form without a zone; halfopen writes UTC.
 func junitTime(s *string) string {
-	t := parseTime(s)
+	t := ParseTime(s)
 	if t.IsZero() {
 		t = time.Unix(0, 0).UTC()
 	}

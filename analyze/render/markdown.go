@@ -38,7 +38,7 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 			if len(l.Verdicts) > 0 {
 				branch, conf = "`"+l.Verdicts[0].Branch+"`", fmt.Sprintf("%.2f", l.Verdicts[0].Confidence)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", l.Server, count(l.Attempts), count(l.Failed), percent(l.FailureRate), branch, conf)
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", l.Server, Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
 		}
 		b.WriteString("\n")
 	}
@@ -61,10 +61,10 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 }
 
 func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts MarkdownOptions) {
-	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", l.Server, count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))
-	fmt.Fprintf(b, "Outcomes: %s.", outcomeList(l.Outcomes))
+	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", l.Server, Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
+	fmt.Fprintf(b, "Outcomes: %s.", OutcomeList(l.Outcomes))
 	if l.FirstFailure != nil {
-		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures)
+		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
 	b.WriteString("\n\n")
 	if len(l.Verdicts) == 0 {
@@ -144,7 +144,7 @@ func mdCaptures(b *strings.Builder, r *analyze.Report) {
 				kernel += " (assumed)"
 			}
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", c.Path, mdEscape(c.Format), count(c.Packets), count(c.SYN), count(c.SynAck), count(c.Attempts), mdEscape(kernel), mdEscape(strings.Join(c.Warnings, "; ")))
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", c.Path, mdEscape(c.Format), Count(c.Packets), Count(c.SYN), Count(c.SynAck), Count(c.Attempts), mdEscape(kernel), mdEscape(strings.Join(c.Warnings, "; ")))
 	}
 	b.WriteString("\n</details>\n")
 }

@@ -93,7 +93,7 @@ func (t *textWriter) listenerTable(r *analyze.Report) {
 			p50 = fmtMS(l.TimeToSynAck.P50)
 		}
 		top := topProblem(&l)
-		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(l.Server, srvW), srvW), count(l.Attempts), count(l.Failed), percent(l.FailureRate), p50, top)
+		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(l.Server, srvW), srvW), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), p50, top)
 		if utf8.RuneCountInString(line) > t.width {
 			line = string([]rune(line)[:t.width-1]) + "…"
 		}
@@ -136,15 +136,15 @@ func fmtMS(v float64) string {
 }
 
 func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
-	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", l.Server, count(l.Failed), plural(l.Attempts, "attempt"), percent(l.FailureRate))))
+	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", l.Server, Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
 	if l.FirstFailure != nil {
-		t.printf("  failures %s → %s, peak %d/s\n", clock(l.FirstFailure), clock(l.LastFailure), l.PeakFailures)
+		t.printf("  failures %s → %s, peak %d/s\n", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
-	t.printf("  outcomes: %s\n", outcomeList(l.Outcomes))
-	if s := scheduleList(l.ClientSchedules); s != "" {
+	t.printf("  outcomes: %s\n", OutcomeList(l.Outcomes))
+	if s := ScheduleList(l.ClientSchedules); s != "" {
 		t.printf("  client SYN retransmits: %s\n", s)
 	}
-	if s := scheduleList(l.ServerSchedules); s != "" {
+	if s := ScheduleList(l.ServerSchedules); s != "" {
 		t.printf("  server SYN-ACK retransmits: %s\n", s)
 	}
 	if l.TimeToSynAck != nil {
@@ -241,7 +241,7 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 		if len(rows) == 0 || t.opts.Attempts > 0 && shown >= t.opts.Attempts {
 			continue
 		}
-		t.printf("  %s\n", t.dim(fmt.Sprintf("%s (%s):", o, count(l.Outcomes[o.String()]))))
+		t.printf("  %s\n", t.dim(fmt.Sprintf("%s (%s):", o, Count(l.Outcomes[o.String()]))))
 		for _, a := range rows {
 			if t.opts.Attempts > 0 && shown >= t.opts.Attempts {
 				break
@@ -256,7 +256,7 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 	}
 	more := int64(total-shown) + l.Omitted
 	if more > 0 {
-		t.printf("  %s\n", t.dim(fmt.Sprintf("… %s more attempts (--attempts N, --format json)", count(more))))
+		t.printf("  %s\n", t.dim(fmt.Sprintf("… %s more attempts (--attempts N, --format json)", Count(more))))
 	}
 }
 
@@ -271,15 +271,15 @@ func (t *textWriter) captures(r *analyze.Report) {
 		}
 		span := "no packets"
 		if c.First != nil {
-			span = fmt.Sprintf("%s %s–%s UTC (%.1f s)", parseTime(c.First).Format("2006-01-02"), clock(c.First), clock(c.Last), c.Seconds)
+			span = fmt.Sprintf("%s %s–%s UTC (%.1f s)", ParseTime(c.First).Format("2006-01-02"), Clock(c.First), Clock(c.Last), c.Seconds)
 		}
 		format := c.Format
 		if c.Compression != "" {
 			format = c.Compression + "-compressed " + format
 		}
-		line := fmt.Sprintf("%s: %s, %s packets, %s; %s SYN, %s SYN-ACK, %s attempts", c.Path, format, count(c.Packets), span, count(c.SYN), count(c.SynAck), count(c.Attempts))
+		line := fmt.Sprintf("%s: %s, %s packets, %s; %s SYN, %s SYN-ACK, %s attempts", c.Path, format, Count(c.Packets), span, Count(c.SYN), Count(c.SynAck), Count(c.Attempts))
 		if c.PreExisting > 0 {
-			line += fmt.Sprintf(", %s connections already open", count(c.PreExisting))
+			line += fmt.Sprintf(", %s connections already open", Count(c.PreExisting))
 		}
 		for _, l := range wrap(line, t.width, 2) {
 			t.printf("%s\n", t.dim(l))
@@ -302,11 +302,11 @@ func (t *textWriter) captures(r *analyze.Report) {
 	}
 }
 
-func outcomeList(m map[string]int64) string {
+func OutcomeList(m map[string]int64) string {
 	var parts []string
 	for _, o := range flows.Outcomes() {
 		if n := m[o.String()]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s", o, count(n)))
+			parts = append(parts, fmt.Sprintf("%s %s", o, Count(n)))
 		}
 	}
 	if len(parts) == 0 {
@@ -315,7 +315,7 @@ func outcomeList(m map[string]int64) string {
 	return strings.Join(parts, ", ")
 }
 
-func scheduleList(m map[string]int64) string {
+func ScheduleList(m map[string]int64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -332,7 +332,7 @@ func scheduleList(m map[string]int64) string {
 		if name == "" {
 			name = "single"
 		}
-		parts = append(parts, fmt.Sprintf("%s ×%s", name, count(m[k])))
+		parts = append(parts, fmt.Sprintf("%s ×%s", name, Count(m[k])))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -342,7 +342,7 @@ func plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return count(n) + " " + noun + "s"
+	return Count(n) + " " + noun + "s"
 }
 
 // perCapture is the per-file section of a multi-file report: each
@@ -366,7 +366,7 @@ func (t *textWriter) perCapture(r *analyze.Report) {
 		if attempts > 0 {
 			rate = float64(failed) / float64(attempts)
 		}
-		line := fmt.Sprintf("  %s: %s failed of %s (%s); worst: %s", c.Path, count(failed), plural(attempts, "attempt"), percent(rate), worst)
+		line := fmt.Sprintf("  %s: %s failed of %s (%s); worst: %s", c.Path, Count(failed), plural(attempts, "attempt"), analyze.Percent(rate), worst)
 		for _, l := range wrap(line, t.width, 6) {
 			if failed > 0 {
 				l = t.red(l)
