@@ -100,7 +100,6 @@ type history struct {
 	provenServed      int64 // answered attempts from peers with a recent completed handshake
 	freshServed       int64
 	synAcksSeen       int64
-	timerRetransmits  int64
 	badChecksumOK     int64 // answered attempts whose SYN had a wrong checksum: offload, not corruption
 	maxHalfOpenProven int   // HalfOpen when a SYN from a proven peer was answered at once, max
 }

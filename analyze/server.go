@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -337,5 +336,3 @@ func (s *server) ssCoverage(first, last int64) string {
 	}
 	return ""
 }
-
-func itoa(v int) string { return strconv.Itoa(v) }

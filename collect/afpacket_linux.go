@@ -26,7 +26,6 @@ type afpacketCapture struct {
 	wg      sync.WaitGroup
 	errc    chan error
 	rotated bool
-	err     error
 }
 
 const linktypeSLL2 = 276

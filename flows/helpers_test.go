@@ -344,7 +344,6 @@ func (c *conn) fin(at time.Duration) tseg          { return c.fromClient(at, Fla
 func (c *conn) sack(at time.Duration) tseg         { return c.fromServer(at, FlagACK, 0) }
 func (c *conn) sdata(at time.Duration, n int) tseg { return c.fromServer(at, FlagACK|FlagPSH, n) }
 func (c *conn) sfin(at time.Duration) tseg         { return c.fromServer(at, FlagACK|FlagFIN, 0) }
-func (c *conn) rst(at time.Duration) tseg          { s := c.fromClient(at, FlagRST, 0); s.ts = false; return s }
 func (c *conn) srst(at time.Duration) tseg {
 	s := c.fromServer(at, FlagRST|FlagACK, 0)
 	s.ts = false

@@ -29,7 +29,6 @@ type pcapReader struct {
 	maxRecord int
 	badTime   int
 	badTimeAt int64
-	name      string
 }
 
 func isPcapMagic(b []byte) bool {

@@ -61,14 +61,6 @@ func pad(s string, width int) string {
 	return s + strings.Repeat(" ", width-n)
 }
 
-func padLeft(s string, width int) string {
-	n := utf8.RuneCountInString(s)
-	if n >= width {
-		return s
-	}
-	return strings.Repeat(" ", width-n) + s
-}
-
 // wrap breaks text into lines of at most width runes, indenting
 // continuation lines by indent spaces.
 func wrap(text string, width, indent int) []string {
