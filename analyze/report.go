@@ -50,6 +50,7 @@ type Capture struct {
 	RST         int64      `json:"rst"`
 	Attempts    int64      `json:"attempts"`
 	PreExisting int64      `json:"preexisting_connections"`
+	Duplicates  int64      `json:"duplicate_frames"` // second copies of frames, dropped
 	Damaged     bool       `json:"damaged"`
 	Error       string     `json:"error,omitempty"` // set when the file could not be read at all
 	Warnings    []string   `json:"warnings"`
