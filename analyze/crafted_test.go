@@ -168,26 +168,8 @@ func TestCrafted2618AcceptQueueYoungRule(t *testing.T) {
 // remembers the NAT address's last TSval for 60 s; the second host's SYNs
 // carry older TSvals and are dropped (PAWSPassive).
 func TestCrafted2632TwRecyclePAWSBehindNAT(t *testing.T) {
-	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	c := pawsBehindNAT()
 	server := "10.0.0.1:80"
-	nat := "203.0.113.7"
-	for i := range 5 { // host A: high TSvals, served, server closes first
-		k := c.Conn(t0.Add(time.Duration(i)*200*time.Millisecond), fmt.Sprintf("%s:%d", nat, 30000+i), server, uint32(100+i))
-		k.TS, k.ClientTS = true, 900_000_000
-		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2)).Data(flowstest.Ms(3), 200).ServerData(flowstest.Ms(5), 1000)
-		k.ServerFIN(flowstest.Ms(6)).ClientFIN(flowstest.Ms(7)).ACK(flowstest.Ms(8))
-	}
-	for i := range 4 { // host B behind the same NAT: low TSvals, rejected
-		k := c.Conn(t0.Add(2*time.Second+time.Duration(i)*100*time.Millisecond), fmt.Sprintf("%s:%d", nat, 31000+i), server, uint32(700+i))
-		k.TS, k.ClientTS = true, 10_000
-		k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3)).SYN(flowstest.Sec(7))
-	}
-	for i := range 3 { // other clients are fine
-		k := c.Conn(t0.Add(3*time.Second+time.Duration(i)*time.Millisecond), client(i), server, uint32(50+i))
-		k.TS = true
-		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
-	}
-	c.Conn(t0.Add(40*time.Second), "198.51.100.1:5000", "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
 	nstat := func(unix int64, pp int) string {
 		return fmt.Sprintf("# %d\n#kernel\nTcpExtSyncookiesSent 0 0.0\nTcpExtPAWSPassive %d 0.0\nTcpExtPAWSActive 0 0.0\nTcpExtListenOverflows 0 0.0\nTcpExtListenDrops 0 0.0\n", unix, pp)
 	}
@@ -208,6 +190,61 @@ func TestCrafted2632TwRecyclePAWSBehindNAT(t *testing.T) {
 	wantEvidence(t, v.Evidence, "tcp_tw_recycle = 1", "PAWSPassive +16", "older")
 	if !strings.Contains(fixText(v.Fix), "tcp_tw_recycle=0") {
 		t.Errorf("fix does not switch tcp_tw_recycle off: %s", fixText(v.Fix))
+	}
+}
+
+// pawsBehindNAT is the capture of TestCrafted2632TwRecyclePAWSBehindNAT:
+// SYNs from one NAT address whose TSvals go backwards after the server
+// closed a connection from that address first.
+func pawsBehindNAT() *flowstest.Capture {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	const server = "10.0.0.1:80"
+	nat := "203.0.113.7"
+	for i := range 5 { // host A: high TSvals, served, server closes first
+		k := c.Conn(t0.Add(time.Duration(i)*200*time.Millisecond), fmt.Sprintf("%s:%d", nat, 30000+i), server, uint32(100+i))
+		k.TS, k.ClientTS = true, 900_000_000
+		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2)).Data(flowstest.Ms(3), 200).ServerData(flowstest.Ms(5), 1000)
+		k.ServerFIN(flowstest.Ms(6)).ClientFIN(flowstest.Ms(7)).ACK(flowstest.Ms(8))
+	}
+	for i := range 4 { // host B behind the same NAT: low TSvals, rejected
+		k := c.Conn(t0.Add(2*time.Second+time.Duration(i)*100*time.Millisecond), fmt.Sprintf("%s:%d", nat, 31000+i), server, uint32(700+i))
+		k.TS, k.ClientTS = true, 10_000
+		k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3)).SYN(flowstest.Sec(7))
+	}
+	for i := range 3 { // other clients are fine
+		k := c.Conn(t0.Add(3*time.Second+time.Duration(i)*time.Millisecond), client(i), server, uint32(50+i))
+		k.TS = true
+		k.SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	}
+	c.Conn(t0.Add(40*time.Second), "198.51.100.1:5000", "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+	return c
+}
+
+// TestEraGhosts: the TSval regressions of pawsBehindNAT on a server
+// whose kernel has no tcp_tw_recycle (4.12+, or no snapshot at all, where
+// the newest era is assumed) never become paws_passive.
+func TestEraGhosts(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"6.18 uname":   {"uname.txt": "6.18.44\n"},
+		"no snapshots": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := bundle(t, pawsBehindNAT(), files)
+			l := listener(t, r, "10.0.0.1:80")
+			if l.Outcomes["unanswered"] != 4 {
+				t.Fatalf("outcomes = %v, want 4 unanswered", l.Outcomes)
+			}
+			for _, v := range l.Verdicts {
+				if v.Branch == kernel.PAWSPassive {
+					t.Errorf("verdict paws_passive on %s", r.Captures[0].Kernel.Name)
+				}
+			}
+			for _, a := range r.Attempts {
+				if a.Branch != nil && *a.Branch == kernel.PAWSPassive {
+					t.Errorf("attempt %s blamed on paws_passive", a.Client)
+				}
+			}
+		})
 	}
 }
 

@@ -252,7 +252,9 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 			return j
 		}
 	}
-	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.eraMayBeAtMost(kernel.Era410) && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
+	// tcp_tw_recycle exists only up to 4.11: on the kernel assumed or known
+	// for the server, not merely on some era the evidence leaves open.
+	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.model.TwRecycle && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
 		j.branch, j.conf = kernel.PAWSPassive, 0.65
 		j.add("packets", "the server closed a connection from %s %s before this SYN (last TSval %d); this SYN's TSval %d is older — tcp_tw_recycle's per-peer PAWS check rejects it", a.Client.Addr(), fmtDur(ctx.PeerStampAgo), ctx.PeerStampTSval, a.SYNOptions.TSval)
 		if s.sysctl("net.ipv4.tcp_tw_recycle") == 1 {

@@ -197,8 +197,20 @@ func (s *server) counterBranch(backlog int) (string, []Evidence) {
 	return "", nil
 }
 
-// adjust weighs a candidate branch against listener-wide evidence.
+// adjust weighs a candidate branch against listener-wide evidence, then
+// makes sure the result is a branch the server's kernel has at all.
 func (s *server) adjust(cand string, backlog int) adjustment {
+	adj := s.weigh(cand, backlog)
+	if x, err := kernel.Explain(adj.final, s.model); err == nil && !x.Applies {
+		adj.ev = append(adj.ev, evAgainst("kernel", "%s cannot happen on %s: %s", adj.final, s.model.Name, lowerFirst(x.Condition)))
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.3
+	}
+	return adj
+}
+
+// weigh weighs a candidate branch against listener-wide evidence:
+// counters, sysctls and the kernel era.
+func (s *server) weigh(cand string, backlog int) adjustment {
 	adj := adjustment{final: cand}
 	cookies := s.sysctl("net.ipv4.tcp_syncookies")
 	if synDropFamily[cand] {
