@@ -31,7 +31,7 @@ const promptAnswer = 500 * time.Millisecond
 // phaseOf classifies where an attempt failed.
 func phaseOf(a *flows.Attempt) phase {
 	switch a.Outcome {
-	case flows.Unanswered:
+	case flows.Unanswered, flows.UnansweredThenReset:
 		return phaseSynDropped
 	case flows.Reset:
 		return phaseReset
@@ -47,7 +47,7 @@ func phaseOf(a *flows.Attempt) phase {
 		switch {
 		case a.ServerBareAck != flows.None:
 			return phaseBareAck
-		case ackWasIgnored(a):
+		case ackWasIgnored(a) || a.DataRetransmits > 0 && a.FinalAck != flows.None:
 			return phaseAckDropped
 		case a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer:
 			return phaseSynAckLost
@@ -365,9 +365,19 @@ func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 			n++
 		}
 	}
-	j.add("packets", "the client completed the handshake %s after the first SYN, yet the server retransmitted its SYN-ACK %d time(s) after that: it dropped the ACK and kept the request", fmtDur(a.FinalAck), n)
-	if a.ClientData != flows.None && a.ServerAckData == flows.None {
-		j.add("packets", "client data sent at %s was never acknowledged", fmtDur(a.ClientData))
+	if n > 0 {
+		j.add("packets", "the client completed the handshake %s after the first SYN, yet the server retransmitted its SYN-ACK %d time(s) after that: it dropped the ACK and kept the request", fmtDur(a.FinalAck), n)
+		if a.ClientData != flows.None && a.ServerAckData == flows.None {
+			j.add("packets", "client data sent at %s was never acknowledged", fmtDur(a.ClientData))
+		}
+	} else {
+		// No request state to retransmit from: the SYN-ACK was a syncookie
+		// (or the server forgot the request) and the ACK it got was dropped.
+		acked := "was never acknowledged"
+		if a.ServerAckData != flows.None {
+			acked = fmt.Sprintf("was acknowledged only %s after the first SYN", fmtDur(a.ServerAckData))
+		}
+		j.add("packets", "the client completed the handshake %s after the first SYN and sent data at %s, sent it %d more time(s), and it %s; the server never retransmitted its SYN-ACK: a stateless (syncookie) SYN-ACK whose ACK the server dropped", fmtDur(a.FinalAck), fmtDur(a.ClientData), a.DataRetransmits, acked)
 	}
 	if a.Outcome == flows.EstablishedAfterRetry {
 		j.add("packets", "a later client ACK or data got through once the queue had room")

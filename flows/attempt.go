@@ -15,6 +15,7 @@ const (
 	EstablishedAfterRetry                // got through only after SYN retransmits or an ignored ACK
 	Unanswered                           // no reply to any SYN
 	Reset                                // server answered the SYN with RST
+	UnansweredThenReset                  // SYNs dropped silently, a later one answered by RST
 	SynAckUnacked                        // server answered, client never completed
 	AckIgnored                           // client ACKed, server kept retransmitting SYN-ACK
 	ResetAfterAck                        // server RST after the client's ACK
@@ -27,7 +28,7 @@ const (
 const NumOutcomes = int(numOutcomes)
 
 var outcomeNames = [numOutcomes]string{
-	"established", "established_after_retry", "unanswered", "reset", "synack_unacked",
+	"established", "established_after_retry", "unanswered", "reset", "unanswered_then_reset", "synack_unacked",
 	"ack_ignored", "reset_after_ack", "answered_with_ack", "incomplete",
 }
 
@@ -161,6 +162,9 @@ type Attempt struct {
 	ClientFIN     time.Duration
 	ServerFIN     time.Duration
 	Last          time.Duration // last packet of the attempt
+	// DataRetransmits counts the client's retransmissions of its first
+	// data segment before the server acknowledged it (or ever).
+	DataRetransmits int
 
 	Context Context
 	Prev    Prev

@@ -628,7 +628,7 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 		return
 	}
 	if s.PayloadLen > 0 {
-		st.mark(evClientData, s.Time)
+		t.clientData(st, s)
 	}
 	if s.Flags&FlagFIN != 0 {
 		st.mark(evClientFIN, s.Time)
@@ -656,6 +656,30 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 		p := t.peers[pk]
 		p.established = s.Time
 		t.peers[pk] = p
+	}
+}
+
+// minDataRetransmit is the shortest gap after which a repeat of the
+// client's first data segment counts as a retransmission: Linux's RTO
+// floor is 200 ms; closer repeats are copies, not the client giving up on
+// an acknowledgment.
+const minDataRetransmit = 150 * time.Millisecond
+
+// clientData notes the client's payload: the first data segment, and how
+// often the client sent it again while the server had not acknowledged it.
+func (t *Tracker) clientData(st *attemptState, s *Segment) {
+	switch {
+	case !st.has(evClientData):
+		st.mark(evClientData, s.Time)
+		st.flags |= afDataSeq
+		st.dataSeq = s.Seq
+	case st.flags&afDataSeq == 0:
+		st.flags |= afDataSeq
+		st.dataSeq = s.Seq
+	case s.Seq == st.dataSeq && !st.has(evServerAckData) && st.offset(s.Time) >= st.at(evClientData)+micros(int64(minDataRetransmit)):
+		if st.dataRetx < 1<<16-1 {
+			st.dataRetx++
+		}
 	}
 }
 
@@ -773,6 +797,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 	a.ClientFIN = evDuration(st.ev[evClientFIN])
 	a.ServerFIN = evDuration(st.ev[evServerFIN])
 	a.Last = usDuration(st.last)
+	a.DataRetransmits = int(st.dataRetx)
 	a.Context = Context{
 		HalfOpen: int(st.ctxHalf), Young: int(st.ctxYoung), PendingAccept: int(st.ctxPend),
 		PeerEstablishedAgo: msAgo(st.peerEst), PeerClosedAgo: msAgo(st.peerClose),
@@ -798,6 +823,10 @@ func classify(st *attemptState, timedOut bool, end int64) (Outcome, bool) {
 	}
 	if st.nSA == 0 {
 		switch {
+		case st.has(evServerRST) && st.nSYN >= 2 && st.at(evServerRST) >= st.synOff[1]:
+			// The RST answered a retransmitted SYN: the SYNs before it were
+			// dropped (the listener closed or restarted meanwhile).
+			return UnansweredThenReset, false
 		case st.has(evServerRST):
 			return Reset, false
 		case st.has(evBareAck):
@@ -814,16 +843,37 @@ func classify(st *attemptState, timedOut bool, end int64) (Outcome, bool) {
 		}
 		return Incomplete, true
 	}
+	return classifyCompleted(st, timedOut)
+}
+
+// classifyCompleted decides the fate of an attempt whose client sent the
+// final ACK. The server proves it took the connection by payload or a FIN
+// (the application accepted it) or by acknowledging client data (the
+// kernel completed the handshake); without such proof, client data the
+// server never acknowledged means the ACK and data were dropped.
+func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 	ack := st.at(evFinalAck)
-	served := func(ev int) bool { return st.has(ev) && st.at(ev) <= st.at(evServerRST) }
-	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served(evServerData) && !served(evServerAckData) {
+	before := func(ev int) bool { return st.has(ev) && (!st.has(evServerRST) || st.at(ev) <= st.at(evServerRST)) }
+	served := before(evServerData) || before(evServerAckData) || before(evServerFIN)
+	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served {
 		return ResetAfterAck, false
 	}
 	if st.flags&afAckIgnored != 0 {
-		if st.has(evServerData) || st.has(evServerAckData) {
+		if served {
 			return EstablishedAfterRetry, false
 		}
 		return AckIgnored, !timedOut
+	}
+	if st.has(evClientData) && !served && st.flags&afOneSided == 0 {
+		// No SYN-ACK retransmit (a syncookie leaves no request to
+		// retransmit from), yet the data was never acknowledged.
+		if st.dataRetx > 0 || timedOut {
+			return AckIgnored, !timedOut
+		}
+		return Incomplete, true
+	}
+	if st.dataRetx > 0 && served && st.flags&afOneSided == 0 {
+		return EstablishedAfterRetry, false // acknowledged only after the client sent its data again
 	}
 	if st.nSYN > 1 || st.has(evBareAck) || st.has(evServerRST) && st.at(evServerRST) < ack {
 		return EstablishedAfterRetry, false
