@@ -88,6 +88,7 @@ func (l *listenerAgg) report() Listener {
 		}
 	}
 	r.Timeline, r.PeakFailures = l.timeline()
+	r.Closed = l.closing.report()
 	return r
 }
 

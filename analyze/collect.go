@@ -43,6 +43,81 @@ type listenerAgg struct {
 	limits      *Limits
 	depth       []depthSample         // ss Recv-Q over time, when a time series was given
 	remap       map[string]adjustment // candidate → final branch, set with verdicts
+	closing     closing
+}
+
+// closing follows the RSTs a listener sent in answer to SYNs. RSTs after
+// the port had answered with SYN-ACKs (or dropped SYNs silently, as a full
+// queue does) mean the listener closed; SYN-ACKs after the last RST mean
+// it was opened again.
+type closing struct {
+	firstRST, lastRST int64 // Unix ns of the first and last RST to a SYN
+	resets            int64 // attempts answered by RST
+	firstAlive        int64 // first SYN-ACK or silently dropped SYN, Unix ns
+	synAckSecs        map[int64]bool
+}
+
+func (c *closing) note(a *flows.Attempt) {
+	if a.ServerRST != flows.None && (a.Outcome == flows.Reset || a.Outcome == flows.UnansweredThenReset) {
+		at := a.FirstSYN + int64(a.ServerRST)
+		if c.resets == 0 || at < c.firstRST {
+			c.firstRST = at
+		}
+		c.lastRST = max(c.lastRST, at)
+		c.resets++
+	}
+	alive := int64(0)
+	switch {
+	case a.SynAcks > 0:
+		alive = a.FirstSYN + int64(a.SynAckTimes[0].At)
+		if c.synAckSecs == nil {
+			c.synAckSecs = map[int64]bool{}
+		}
+		c.synAckSecs[alive/int64(time.Second)] = true
+	case a.Outcome == flows.Unanswered || a.Outcome == flows.UnansweredThenReset:
+		alive = a.FirstSYN
+	}
+	if alive != 0 && (c.firstAlive == 0 || alive < c.firstAlive) {
+		c.firstAlive = alive
+	}
+}
+
+func (c *closing) merge(o *closing) {
+	if o.resets > 0 {
+		if c.resets == 0 || o.firstRST < c.firstRST {
+			c.firstRST = o.firstRST
+		}
+		c.lastRST = max(c.lastRST, o.lastRST)
+		c.resets += o.resets
+	}
+	if o.firstAlive != 0 && (c.firstAlive == 0 || o.firstAlive < c.firstAlive) {
+		c.firstAlive = o.firstAlive
+	}
+	for sec := range o.synAckSecs {
+		if c.synAckSecs == nil {
+			c.synAckSecs = map[int64]bool{}
+		}
+		c.synAckSecs[sec] = true
+	}
+}
+
+// report describes the closing, or nil when the listener was not seen
+// closing (no RST, or RSTs from the start: nothing ever listened).
+func (c *closing) report() *Closed {
+	if c.resets == 0 || c.firstAlive == 0 || c.firstAlive >= c.firstRST {
+		return nil
+	}
+	r := &Closed{At: timeString(c.firstRST), LastReset: timeString(c.lastRST), Resets: c.resets}
+	again := int64(0)
+	for sec := range c.synAckSecs {
+		if sec > c.lastRST/int64(time.Second) && (again == 0 || sec < again) {
+			again = sec
+		}
+	}
+	if again != 0 {
+		r.AnsweringAgain = timePtr(again * int64(time.Second))
+	}
+	return r
 }
 
 type secondCount struct{ attempts, failures int64 }
@@ -145,6 +220,7 @@ func (c *collector) add(a *flows.Attempt) {
 	}
 	l.attempts++
 	l.outcomes[a.Outcome]++
+	l.closing.note(a)
 	failed := a.Outcome.Failed()
 	sec := a.FirstSYN / int64(time.Second)
 	sc := l.lastSecond
@@ -244,6 +320,7 @@ func (l *listenerAgg) merge(o *listenerAgg, limit int) {
 		l.offer(k, limit)
 	}
 	l.verdicts = mergeVerdicts(l.verdicts, o.verdicts)
+	l.closing.merge(&o.closing)
 	l.depth = append(l.depth, o.depth...)
 }
 

@@ -324,3 +324,40 @@ func fixText(fs []Fix) string {
 }
 
 var _ = flows.None
+
+// TestCraftedDroppedThenReset: a listener fills its accept queue (three
+// connections never served), drops SYNs for 3 s, then closes (RSTs) and
+// is started again. The dropped-then-reset attempts carry the branch of
+// their drops, never closed_port, and the listener says it closed.
+func TestCraftedDroppedThenReset(t *testing.T) {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	const server = "10.0.0.1:8080"
+	for i := range 3 { // fill the accept queue: completed, never served
+		c.Conn(t0.Add(time.Duration(i)*10*time.Millisecond), client(i), server, uint32(100+i)).
+			SYN(0).SYNACK(flowstest.Ms(0.1)).ACK(flowstest.Ms(0.2))
+	}
+	for i := 3; i < 7; i++ { // dropped, then the listener is gone
+		c.Conn(t0.Add(time.Second+time.Duration(i)*10*time.Millisecond), client(i), server, uint32(100+i)).
+			SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(2)).SYN(flowstest.Sec(3)).ServerRST(flowstest.Sec(3.0001))
+	}
+	for i := 7; i < 9; i++ { // after the restart
+		c.Conn(t0.Add(6*time.Second+time.Duration(i)*10*time.Millisecond), client(i), server, uint32(100+i)).
+			SYN(0).SYNACK(flowstest.Ms(0.1)).ACK(flowstest.Ms(0.2)).ServerData(flowstest.Ms(1), 10)
+	}
+	r := bundle(t, c, map[string]string{"uname.txt": "6.18.44\n"})
+	l := listener(t, r, server)
+	if l.Outcomes["unanswered_then_reset"] != 4 || l.Outcomes["reset"] != 0 {
+		t.Fatalf("outcomes %v, want 4 unanswered_then_reset", l.Outcomes)
+	}
+	for _, v := range l.Verdicts {
+		if v.Branch == kernel.ClosedPort {
+			t.Errorf("verdict closed_port for SYNs that were dropped before the listener closed")
+		}
+	}
+	if l.Closed == nil || l.Closed.Resets != 4 || l.Closed.AnsweringAgain == nil {
+		t.Fatalf("closed = %+v, want 4 resets and answering again", l.Closed)
+	}
+	if want := t0.Add(time.Second + 30*time.Millisecond + 3*time.Second + 100*time.Microsecond).Format(time.RFC3339Nano); l.Closed.At != want {
+		t.Errorf("closed at %s, want %s", l.Closed.At, want)
+	}
+}

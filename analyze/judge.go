@@ -182,9 +182,12 @@ func isBroadcastOrMulticast(ip netip.Addr) bool {
 
 func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgement {
 	j := judgement{branch: kernel.Unknown, conf: 0.2, text: text}
-	if a.Outcome == flows.Unanswered {
+	switch a.Outcome {
+	case flows.Unanswered:
 		j.add("packets", "%s, none answered", synTimesText{a})
-	} else {
+	case flows.UnansweredThenReset:
+		j.add("packets", "%s: dropped without reply, then answered by RST at +%s s — the listener had closed by then", synTimesText{a}, strings.TrimSuffix(fmt.Sprintf("%.1f", a.ServerRST.Seconds()), ".0"))
+	default:
 		first := a.SynAckTimes[0].At
 		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimesText{a}, fmtDur(first))
 	}

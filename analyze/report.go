@@ -99,6 +99,16 @@ type Listener struct {
 	Limits          *Limits          `json:"limits"`
 	Listed          int              `json:"attempts_listed"`
 	Omitted         int64            `json:"attempts_omitted"`
+	Closed          *Closed          `json:"closed,omitempty"`
+}
+
+// Closed says the listener closed during the capture: after answering
+// SYNs (or dropping them silently) the port answered them with RST.
+type Closed struct {
+	At             string  `json:"at"`         // the first RST to a SYN
+	LastReset      string  `json:"last_reset"` // the last one
+	Resets         int64   `json:"resets"`     // attempts answered by RST
+	AnsweringAgain *string `json:"answering_again"`
 }
 
 // Percentiles of a duration distribution, in milliseconds.

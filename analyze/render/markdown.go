@@ -66,6 +66,9 @@ func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts
 	if l.FirstFailure != nil {
 		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
+	if s := ClosedText(l.Closed); s != "" {
+		fmt.Fprintf(b, " %s.", mdEscape(upperFirst(s)))
+	}
 	b.WriteString("\n\n")
 	if len(l.Verdicts) == 0 {
 		return
@@ -153,4 +156,11 @@ func mdCaptures(b *strings.Builder, r *analyze.Report) {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_")
 	return r.Replace(s)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

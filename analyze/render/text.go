@@ -141,6 +141,11 @@ func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
 		t.printf("  failures %s → %s, peak %d/s\n", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
 	t.printf("  outcomes: %s\n", OutcomeList(l.Outcomes))
+	if s := ClosedText(l.Closed); s != "" {
+		for _, line := range wrap("  "+s, t.width, 4) {
+			t.printf("%s\n", line)
+		}
+	}
 	if s := ScheduleList(l.ClientSchedules); s != "" {
 		t.printf("  client SYN retransmits: %s\n", s)
 	}
@@ -313,6 +318,22 @@ func OutcomeList(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ClosedText words a listener's closing, or "" when it did not close.
+func ClosedText(c *analyze.Closed) string {
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("listener closed: SYNs answered by RST from %s", Clock(&c.At))
+	if c.LastReset != c.At {
+		s += " to " + Clock(&c.LastReset)
+	}
+	s += fmt.Sprintf(" (%s)", plural(c.Resets, "attempt"))
+	if c.AnsweringAgain != nil {
+		s += fmt.Sprintf(", answering again from about %s: restarted", Clock(c.AnsweringAgain))
+	}
+	return s
 }
 
 func ScheduleList(m map[string]int64) string {
