@@ -44,6 +44,10 @@ type listenerAgg struct {
 	depth       []depthSample         // ss Recv-Q over time, when a time series was given
 	remap       map[string]adjustment // candidate → final branch, set with verdicts
 	closing     closing
+	vantage     vantageVotes
+	flood       floodBucket // spoofed sources' attempts, not counted above
+	ended       int64       // attempts the end of the capture cut short
+	lastSynAck  int64       // latest first SYN-ACK, Unix ns
 }
 
 // closing follows the RSTs a listener sent in answer to SYNs. RSTs after
@@ -201,26 +205,87 @@ type collector struct {
 	limit     int
 	srv       *server
 	last      *listenerAgg // the listener of the previous attempt
+	sus       suspects
+	// scanAttempts counts attempts routed to scans (see suspects.go).
+	scanAttempts int64
 }
 
 func newCollector(capture int, policy ListPolicy, limit int, srv *server) *collector {
 	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit, srv: srv}
 }
 
+// add takes one finished attempt: suspects (see suspects.go) are parked
+// or routed to a scan or a flood; everything else is aggregated.
 func (c *collector) add(a *flows.Attempt) {
+	if suspect(a) {
+		c.sus.note(a)
+		if !c.sus.routing {
+			c.sus.parked = append(c.sus.parked, *a)
+			if len(c.sus.parked) >= parkCap {
+				c.routeParked()
+				c.sus.routing = true
+			}
+			return
+		}
+		if c.dispatch(a) {
+			return
+		}
+	}
+	c.aggregate(a)
+}
+
+// dispatch sends a suspect to a scan or a flood, and reports whether it did.
+func (c *collector) dispatch(a *flows.Attempt) bool {
+	switch c.sus.route(a) {
+	case toScan:
+		c.scanAttempts++
+		return true
+	case toFlood:
+		c.listener(a.Server).flood.add(a)
+		return true
+	}
+	return false
+}
+
+// routeParked routes every parked suspect; those that are neither scan
+// nor flood are aggregated like any attempt.
+func (c *collector) routeParked() {
+	for i := range c.sus.parked {
+		if a := &c.sus.parked[i]; !c.dispatch(a) {
+			c.aggregate(a)
+		}
+	}
+	c.sus.parked = nil
+}
+
+// listener returns the aggregate of a server endpoint, creating it.
+func (c *collector) listener(server netip.AddrPort) *listenerAgg {
 	l := c.last
-	if l == nil || l.server != a.Server {
-		l = c.listeners[a.Server]
+	if l == nil || l.server != server {
+		l = c.listeners[server]
 		if l == nil {
-			l = newListenerAgg(a.Server)
+			l = newListenerAgg(server)
 			l.captures[c.capture] = true
-			c.listeners[a.Server] = l
+			c.listeners[server] = l
 		}
 		c.last = l // floods and load tests hammer one listener
 	}
+	return l
+}
+
+// aggregate folds an attempt into its listener.
+func (c *collector) aggregate(a *flows.Attempt) {
+	l := c.listener(a.Server)
 	l.attempts++
 	l.outcomes[a.Outcome]++
 	l.closing.note(a)
+	l.vantage.note(a)
+	if a.CaptureEnded {
+		l.ended++
+	}
+	if a.SynAcks > 0 {
+		l.lastSynAck = max(l.lastSynAck, a.FirstSYN+int64(a.SynAckTimes[0].At))
+	}
 	failed := a.Outcome.Failed()
 	sec := a.FirstSYN / int64(time.Second)
 	sc := l.lastSecond
@@ -321,6 +386,10 @@ func (l *listenerAgg) merge(o *listenerAgg, limit int) {
 	}
 	l.verdicts = mergeVerdicts(l.verdicts, o.verdicts)
 	l.closing.merge(&o.closing)
+	l.ended += o.ended
+	l.lastSynAck = max(l.lastSynAck, o.lastSynAck)
+	l.flood.merge(&o.flood)
+	l.vantage.add(&o.vantage)
 	l.depth = append(l.depth, o.depth...)
 }
 
@@ -351,4 +420,13 @@ func mergeVerdicts(a, b []Verdict) []Verdict {
 type depthSample struct {
 	ns    int64
 	depth int
+}
+
+// vantage decides where the capture was taken from every listener's votes.
+func (c *collector) vantage() (string, string) {
+	var v vantageVotes
+	for _, l := range c.listeners {
+		v.add(&l.vantage)
+	}
+	return v.decide()
 }

@@ -361,3 +361,161 @@ func TestCraftedDroppedThenReset(t *testing.T) {
 		t.Errorf("closed at %s, want %s", l.Closed.At, want)
 	}
 }
+
+// vantageCapture builds the same incident seen from either end: clients
+// with a 10 ms round trip to a server whose listener drops some SYNs.
+// On the server the SYN-ACK follows the SYN within 30 µs and the ACK
+// comes a round trip later; on the client it is the other way round.
+func vantageCapture(onClient bool) *flowstest.Capture {
+	c := &flowstest.Capture{Link: flowstest.Ethernet}
+	const server = "10.0.0.1:8080"
+	rtt, local := flowstest.Ms(10), flowstest.Ms(0.03)
+	d1, d2 := local, rtt
+	if onClient {
+		d1, d2 = rtt, local
+	}
+	for i := range 6 {
+		c.Conn(t0.Add(time.Duration(i)*100*time.Millisecond), client(i), server, uint32(100+i)).
+			SYN(0).SYNACK(d1).ACK(d1+d2).Data(d1+d2+flowstest.Ms(1), 10).ServerAck(d1 + d2 + flowstest.Ms(1) + d1 + d2)
+	}
+	for i := 6; i < 9; i++ {
+		c.Conn(t0.Add(time.Second+time.Duration(i)*10*time.Millisecond), client(i), server, uint32(100+i)).
+			SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(2)).SYN(flowstest.Sec(3))
+	}
+	return c
+}
+
+// TestVantage: where the capture was taken is told from who answers
+// locally; a client-side capture alone never blames a server branch for
+// SYNs nobody answered.
+func TestVantage(t *testing.T) {
+	for _, onClient := range []bool{false, true} {
+		r := bundle(t, vantageCapture(onClient), nil)
+		want := VantageServer
+		if onClient {
+			want = VantageClient
+		}
+		if got := r.Captures[0].Vantage; got != want {
+			t.Errorf("vantage %s (%s), want %s", got, r.Captures[0].VantageWhy, want)
+		}
+		l := listener(t, r, "10.0.0.1:8080")
+		if l.Outcomes["unanswered"] != 3 {
+			t.Fatalf("outcomes %v", l.Outcomes)
+		}
+		if !onClient {
+			continue
+		}
+		for _, v := range l.Verdicts {
+			if silentServerDrop(v.Branch) {
+				t.Errorf("client-side capture blamed on %s", v.Branch)
+			}
+		}
+		if !strings.Contains(strings.Join(r.Captures[0].Warnings, " "), "client side") {
+			t.Errorf("no client-side warning: %q", r.Captures[0].Warnings)
+		}
+	}
+}
+
+// TestVantageFromLinkDirection: in a Linux cooked capture (tcpdump -i
+// any) the packet direction decides, even where timing cannot (a
+// round trip as short as the host's own answer, as over a veth pair).
+func TestVantageFromLinkDirection(t *testing.T) {
+	for _, onClient := range []bool{false, true} {
+		c := &flowstest.Capture{Link: flowstest.SLL2}
+		for i := range 4 {
+			c.Conn(t0.Add(time.Duration(i)*100*time.Millisecond), client(i), "10.0.0.1:8080", uint32(100+i)).
+				SYN(0).SYNACK(flowstest.Ms(0.02)).ACK(flowstest.Ms(0.04))
+		}
+		for i := range c.Packets {
+			fromServer := c.Packets[i].Src.Port() == 8080
+			c.Packets[i].Outgoing = fromServer != onClient
+		}
+		r := bundle(t, c, nil)
+		want := VantageServer
+		if onClient {
+			want = VantageClient
+		}
+		if got := r.Captures[0].Vantage; got != want {
+			t.Errorf("vantage %s (%s), want %s", got, r.Captures[0].VantageWhy, want)
+		}
+	}
+}
+
+// spoofedSYN adds a flood tool's SYN (no options but MSS, no retransmit)
+// from src, optionally answered by the server.
+func spoofedSYN(c *flowstest.Capture, at time.Time, src, server string, isn uint32, answered bool) {
+	k := c.Conn(at, src, server, isn)
+	c.Add(flowstest.Packet{Time: at, Src: k.Client, Dst: k.Server, Flags: flows.FlagSYN, Seq: isn, MSS: 1460, WScale: -1, TTL: 50})
+	if answered {
+		k.SYNACK(flowstest.Ms(0.05))
+	}
+}
+
+// TestFloodAndScan: a spoofed SYN flood and a port scan (synthetic) are
+// reported as such and kept out of the real clients' failures; real
+// outages that resemble them are not hidden.
+func TestFloodAndScan(t *testing.T) {
+	const server = "10.0.0.1:443"
+	realClients := func(c *flowstest.Capture) {
+		for i := range 5 {
+			c.Conn(t0.Add(time.Duration(i)*time.Second), client(i), server, uint32(10+i)).
+				SYN(0).SYNACK(flowstest.Ms(0.05)).ACK(flowstest.Ms(5)).Data(flowstest.Ms(6), 50).ServerAck(flowstest.Ms(11))
+		}
+	}
+	t.Run("flood", func(t *testing.T) {
+		c := &flowstest.Capture{Link: flowstest.Ethernet}
+		realClients(c)
+		for i := range 200 {
+			spoofedSYN(c, t0.Add(time.Duration(i)*20*time.Millisecond), fmt.Sprintf("198.18.%d.%d:%d", i/250, 1+i%250, 1024+i), server, uint32(5000+i), i < 50)
+		}
+		c.Conn(t0.Add(30*time.Second), client(9), "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+		r := bundle(t, c, nil)
+		l := listener(t, r, server)
+		if l.Flood == nil || l.Flood.Attempts != 200 || l.Flood.Sources != 200 || l.Flood.Outcomes["synack_unacked"] != 50 {
+			t.Fatalf("flood = %+v, want 200 attempts from 200 sources, 50 answered", l.Flood)
+		}
+		if l.Failed != 0 || l.Attempts != 5 || r.Totals.FailingListeners != 0 || r.Totals.FloodAttempts != 200 {
+			t.Errorf("listener %d of %d failed, failing listeners %d, flood attempts %d; want the flood kept apart", l.Failed, l.Attempts, r.Totals.FailingListeners, r.Totals.FloodAttempts)
+		}
+		if l.FailureRateAll < 0.9 {
+			t.Errorf("all-inclusive failure rate %.2f", l.FailureRateAll)
+		}
+	})
+	t.Run("scan", func(t *testing.T) {
+		c := &flowstest.Capture{Link: flowstest.Ethernet}
+		realClients(c)
+		for p := range 100 {
+			k := c.Conn(t0.Add(time.Duration(p)*time.Millisecond), fmt.Sprintf("203.0.113.66:%d", 33000), fmt.Sprintf("10.0.0.1:%d", 1000+p), uint32(9000+p))
+			k.SYN(0).ServerRST(flowstest.Ms(0.05))
+		}
+		k := c.Conn(t0.Add(200*time.Millisecond), "203.0.113.66:33000", server, 99999)
+		k.SYN(0).SYNACK(flowstest.Ms(0.05)).ClientRST(flowstest.Ms(0.1), 100000)
+		r := bundle(t, c, nil)
+		sc := r.Captures[0].Scans
+		if len(sc) != 1 || sc[0].Source != "203.0.113.66" || sc[0].Ports != 101 || sc[0].Open != 1 || sc[0].Attempts != 101 {
+			t.Fatalf("scans %+v, want one from 203.0.113.66 over 101 ports, 1 open", sc)
+		}
+		if r.Totals.Listeners != 1 || r.Totals.FailingListeners != 0 || r.Totals.ScanAttempts != 101 {
+			t.Errorf("%d listeners (%d failing), %d scan attempts; want the scanned ports kept out", r.Totals.Listeners, r.Totals.FailingListeners, r.Totals.ScanAttempts)
+		}
+	})
+	t.Run("outage-not-a-flood", func(t *testing.T) {
+		for _, retries := range []int{0, 3} {
+			c := &flowstest.Capture{Link: flowstest.Ethernet}
+			realClients(c)
+			for i := range 40 {
+				k := c.Conn(t0.Add(10*time.Second+time.Duration(i)*50*time.Millisecond), fmt.Sprintf("192.0.2.%d:%d", 100+i, 45000+i), server, uint32(700+i))
+				k.SYN(0)
+				for r := 1; r <= retries; r++ {
+					k.SYN(flowstest.Sec(float64(int(1) << (r - 1))))
+				}
+			}
+			c.Conn(t0.Add(30*time.Second), client(9), "10.0.0.1:22", 1).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
+			r := bundle(t, c, nil)
+			l := listener(t, r, server)
+			if l.Flood != nil || l.Failed != 40 {
+				t.Errorf("retries %d: flood %+v, failed %d; 40 real clients with a modern SYN (SACK) failed", retries, l.Flood, l.Failed)
+			}
+		}
+	})
+}

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/halfopen/halfopen/analyze/kernel"
 	"github.com/halfopen/halfopen/flows"
 )
 
@@ -87,12 +89,23 @@ func readOne(index int, in Input, opts Options) captureResult {
 	}
 	c, err := flows.ReadFile(in.Path, fo, coll.add)
 	if err != nil {
-		return captureResult{capture: Capture{Index: index, Path: in.name(), file: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
+		return captureResult{capture: Capture{Index: index, Path: in.name(), file: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}, Scans: []Scan{}}, coll: coll}
 	}
+	coll.routeParked()
 	cr := captureReport(index, c)
 	cr.Path, cr.file = in.name(), in.Path
+	cr.Scans = coll.sus.scans()
 	if !srv.kernelKnown {
 		srv.pickKernel(measuredSynAckRTO(coll))
+	}
+	cr.Vantage, cr.VantageWhy = coll.vantage()
+	srv.vantage = cr.Vantage
+	if srv.vantage == VantageClient {
+		if srv.snaps.Empty() {
+			cr.Warnings = append(cr.Warnings, "the capture was taken on the client side ("+cr.VantageWhy+"): it cannot show whether SYNs reached the server; SYNs the server never answered are not blamed on a server-side branch without the server's snapshots or a capture taken there")
+		} else {
+			cr.Warnings = append(cr.Warnings, "the capture was taken on the client side ("+cr.VantageWhy+"); the verdicts rest on the server's snapshots given with it")
+		}
 	}
 	for _, l := range coll.listeners {
 		srv.finish(l)
@@ -103,6 +116,8 @@ func readOne(index int, in Input, opts Options) captureResult {
 			}
 		}
 	}
+	cr.Warnings = append(cr.Warnings, srv.unseenDrops(coll.listeners, c.Last)...)
+	cr.Warnings = append(cr.Warnings, silentHosts(coll.listeners)...)
 	kinfo := srv.kinfo
 	cr.Kernel = &kinfo
 	cr.Warnings = append(cr.Warnings, srv.warnings...)
@@ -113,6 +128,40 @@ func readOne(index int, in Input, opts Options) captureResult {
 		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
 	}
 	return captureResult{capture: cr, coll: coll}
+}
+
+// silentHosts warns about server hosts that sent nothing at all — no
+// SYN-ACK, RST or ACK — to the SYNs that reached them: from the capture
+// alone a one-way capture and a host that drops everything look the same.
+func silentHosts(listeners map[netip.AddrPort]*listenerAgg) []string {
+	type host struct {
+		syns     int64
+		answered bool
+		ports    int
+	}
+	hosts := map[netip.Addr]*host{}
+	for srv, l := range listeners {
+		h := hosts[srv.Addr()]
+		if h == nil {
+			h = &host{}
+			hosts[srv.Addr()] = h
+		}
+		h.ports++
+		silent := l.outcomes[flows.Unanswered] + l.outcomes[flows.Incomplete]
+		h.syns += l.attempts
+		if l.attempts > silent || l.flood.outcomes[flows.SynAckUnacked] > 0 {
+			h.answered = true
+		}
+	}
+	var out []string
+	for addr, h := range hosts {
+		if h.answered || h.syns < 2 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s answered none of the %d handshake attempts to its %s: either the capture holds only the traffic towards it (a one-way tap, or a filter such as 'dst host'), or the host was down or dropped everything", addr, h.syns, counted(int64(h.ports), "port", "ports")))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // measuredSynAckRTO is the server's initial SYN-ACK retransmit interval as
@@ -217,6 +266,7 @@ func assemble(results []captureResult, opts Options) *Report {
 		}
 		r.Captures = append(r.Captures, c)
 		r.Totals.Packets += c.Packets
+		r.Totals.ScanAttempts += res.coll.scanAttempts
 	}
 	r.Totals.Captures = len(results)
 	for _, l := range sortedListeners(combined) {
@@ -224,6 +274,7 @@ func assemble(results []captureResult, opts Options) *Report {
 		r.Listeners = append(r.Listeners, lr)
 		r.Totals.Attempts += l.attempts
 		r.Totals.Failed += l.failed
+		r.Totals.FloodAttempts += l.flood.attempts
 		if l.failed > 0 {
 			r.Totals.FailingListeners++
 		}
@@ -246,16 +297,59 @@ func assemble(results []captureResult, opts Options) *Report {
 }
 
 // headline is the report's first sentence: who failed whom, how often.
+// It never says all went well when attempts were cut off or the kernel
+// counted drops the capture does not show, and it names the floods and
+// scans kept out of the counts.
 func headline(r *Report) string {
-	if r.Totals.Attempts == 0 {
-		return "No TCP handshake attempts in the capture."
+	t := r.Totals
+	incomplete := t.Outcomes[flows.Incomplete.String()]
+	var s string
+	switch {
+	case t.Attempts == 0 && t.FloodAttempts == 0 && t.ScanAttempts == 0:
+		s = "No TCP handshake attempts in the capture."
+	case t.Failed == 0:
+		s = noFailureHeadline(r, incomplete)
+	default:
+		s = failureHeadline(r)
+		if incomplete > 0 {
+			s = strings.TrimSuffix(s, ".") + fmt.Sprintf("; %s cut off by the end of the capture.", counted(incomplete, "more attempt was", "more attempts were"))
+		}
 	}
-	if r.Totals.Failed == 0 {
-		return fmt.Sprintf("All %d handshake attempts to %d listener(s) succeeded on the first SYN.", r.Totals.Attempts, r.Totals.Listeners)
+	return s + suspectsNote(r)
+}
+
+// noFailureHeadline words a report without failed attempts.
+func noFailureHeadline(r *Report, incomplete int64) string {
+	t := r.Totals
+	for _, l := range r.Listeners {
+		if l.Failed == 0 && len(l.Verdicts) > 0 && isDropBranch(l.Verdicts[0].Branch) {
+			v := l.Verdicts[0]
+			return fmt.Sprintf("No handshake failed in the capture, but the kernel counted drops it does not show: %s most likely %s (%s, confidence %.2f).",
+				l.Server, lowerFirst(v.Title), v.Branch, v.Confidence)
+		}
 	}
+	done := t.Attempts - incomplete
+	listeners := counted(int64(t.Listeners), "listener", "listeners")
+	switch {
+	case t.Attempts == 0:
+		return "No handshake attempt from a real client in the capture."
+	case done == 0:
+		return fmt.Sprintf("The capture ended before any of its %s to %s finished.", counted(t.Attempts, "handshake attempt", "handshake attempts"), listeners)
+	case done == 1 && incomplete == 0:
+		return fmt.Sprintf("The only handshake attempt (to %s) succeeded on the first SYN.", listeners)
+	case incomplete > 0:
+		return fmt.Sprintf("All %s to %s succeeded on the first SYN; %s cut off by the end of the capture.",
+			counted(done, "completed handshake attempt", "completed handshake attempts"), listeners, counted(incomplete, "more attempt was", "more attempts were"))
+	}
+	return fmt.Sprintf("All %d handshake attempts to %s succeeded on the first SYN.", t.Attempts, listeners)
+}
+
+// failureHeadline words a report with failed attempts.
+func failureHeadline(r *Report) string {
+	t := r.Totals
 	worst := r.Listeners[0]
-	s := fmt.Sprintf("%d of %d listener(s) failed clients; worst: %s failed %d of %d attempts (%s)",
-		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, Percent(worst.FailureRate))
+	s := fmt.Sprintf("%d of %s failed clients; worst: %s failed %d of %s (%s)",
+		t.FailingListeners, counted(int64(t.Listeners), "listener", "listeners"), worst.Server, worst.Failed, counted(worst.Attempts, "attempt", "attempts"), Percent(worst.FailureRate))
 	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != "unknown" {
 		v := worst.Verdicts[0]
 		s += fmt.Sprintf(": most likely %s (%s, confidence %.2f)", lowerFirst(v.Title), v.Branch, v.Confidence)
@@ -265,6 +359,46 @@ func headline(r *Report) string {
 		s += ", mostly " + o
 	}
 	return s + "."
+}
+
+// suspectsNote names the floods and scans kept out of the counts.
+func suspectsNote(r *Report) string {
+	var parts []string
+	for _, l := range r.Listeners {
+		if f := l.Flood; f != nil {
+			at := ""
+			if f.SourcesAtLeast {
+				at = "at least "
+			}
+			parts = append(parts, fmt.Sprintf("a spoofed SYN flood against %s (%s from %s%s)", l.Server,
+				counted(f.Attempts, "SYN", "SYNs"), at, counted(f.Sources, "source", "sources")))
+		}
+	}
+	for _, c := range r.Captures {
+		for _, sc := range c.Scans {
+			parts = append(parts, fmt.Sprintf("a port scan from %s (%s)", sc.Source, counted(sc.Ports, "port", "ports")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if len(parts) > 3 {
+		parts = append(parts[:3], fmt.Sprintf("%d more", len(parts)-3))
+	}
+	return " Not counted as clients: " + strings.Join(parts, "; ") + "."
+}
+
+// counted words a count with the right noun: "1 listener", "3 listeners".
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func isDropBranch(name string) bool {
+	b, ok := kernel.Lookup(name)
+	return ok && b.Drop
 }
 
 // mainFailure names the most frequent failed outcome of a listener.

@@ -26,6 +26,7 @@ type server struct {
 	sysctlVals  *snapshot.Sysctl
 	warnings    []string
 	ssCache     map[netip.AddrPort][]snapshot.ListenerPoint
+	vantage     string // where the capture was taken (Vantage*), set once it is read
 }
 
 // unknownInt marks a sysctl that no snapshot gave.

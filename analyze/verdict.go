@@ -201,11 +201,35 @@ func (s *server) counterBranch(backlog int) (string, []Evidence) {
 // makes sure the result is a branch the server's kernel has at all.
 func (s *server) adjust(cand string, backlog int) adjustment {
 	adj := s.weigh(cand, backlog)
+	if s.clientSideOnly() && silentServerDrop(adj.final) {
+		adj.ev = append(adj.ev, evAgainst("capture", "the capture was taken on the client: it cannot show whether these packets reached the server, so %s (a server-side drop) is not claimed; they may have been lost on the way, dropped by a firewall, or dropped by the server — a capture or counters from the server decide", adj.final))
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.2
+		return adj
+	}
 	if x, err := kernel.Explain(adj.final, s.model); err == nil && !x.Applies {
 		adj.ev = append(adj.ev, evAgainst("kernel", "%s cannot happen on %s: %s", adj.final, s.model.Name, lowerFirst(x.Condition)))
 		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.3
 	}
 	return adj
+}
+
+// clientSideOnly reports whether all there is comes from the client's
+// side: a client-side capture and no snapshot of the server.
+func (s *server) clientSideOnly() bool {
+	return s.vantage == VantageClient && s.snaps.Empty()
+}
+
+// silentServerDrop reports whether a branch says the server dropped
+// something without answering: what a client-side capture cannot tell
+// from loss on the way. Branches with an answer (RST) or none at all
+// (client_never_acked) stay.
+func silentServerDrop(branch string) bool {
+	switch branch {
+	case kernel.ClosedPort, kernel.AcceptQueueFullRst, kernel.Unknown:
+		return false
+	}
+	b, _ := kernel.Lookup(branch)
+	return b.Drop || branch == kernel.SynAckLost
 }
 
 // weigh weighs a candidate branch against listener-wide evidence:

@@ -121,6 +121,9 @@ type Context struct {
 	// remembered per peer); PeerStampAgo is None when there was none.
 	PeerStampAgo   time.Duration
 	PeerStampTSval uint32
+	// AnsweredAround is set when the listener answered another client's
+	// SYN with a SYN-ACK within a second of one of this attempt's SYNs.
+	AnsweredAround bool
 }
 
 // Attempt is one handshake attempt: a client 4-tuple plus the client's ISN.
@@ -136,6 +139,10 @@ type Attempt struct {
 	SYNOptions   TCPOptions // of the first SYN
 	SYNTSvalLast uint32
 	SYNTTL       uint8 // IP TTL / hop limit of the first SYN as captured
+	SynAckTTL    uint8 // and of the first SYN-ACK (0 without one)
+	// SYNDir and SynAckDir are the link layer's word on who sent the
+	// first SYN and SYN-ACK (Linux cooked captures say; others do not).
+	SYNDir, SynAckDir Direction
 	// SYNOptionsCut is set when the snapshot length cut the SYN's options.
 	SYNOptionsCut bool
 	SYNData       bool // the SYN carried data (TCP Fast Open)

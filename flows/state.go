@@ -101,6 +101,10 @@ type attemptState struct {
 	last      uint32
 	flags     uint16
 	synTTL    uint8
+	saTTL     uint8
+	synDir    Direction
+	saDir     Direction
+	around    bool // answeredAround
 	ev        [numEvents]uint32
 	isn       uint32
 	serverISN uint32

@@ -17,6 +17,7 @@ const (
 	timeWaitLen     = 60 * time.Second  // TCP_TIMEWAIT_LEN
 	peerMetricsLife = time.Hour         // TCP_METRICS_TIMEOUT: how long Linux trusts a peer
 	reorderWindow   = time.Second       // how far a SYN-ACK may precede its SYN in a capture
+	answeredAround  = time.Second       // see Context.AnsweredAround
 	triggerWindow   = 200 * time.Millisecond
 	unansweredAfter = time.Second // a lone SYN without reply for this long is unanswered
 )
@@ -61,6 +62,7 @@ type stamp struct {
 // listenerLive holds a listener's gauges while the capture is read.
 type listenerLive struct {
 	halfOpen, young, pending int32
+	lastSynAck               int64 // when it last sent a first SYN-ACK, Unix ns
 }
 
 // Tracker follows handshake attempts segment by segment and calls the
@@ -240,6 +242,12 @@ func (t *Tracker) onClose(idx uint32) {
 	f.closedAt = t.now
 	t.dropPending(f)
 	if f.client < 0 {
+		return
+	}
+	// Linux saves tcp_metrics (and tcp_tw_recycle stamps) when an
+	// established connection closes; a refused or reset handshake leaves
+	// nothing behind.
+	if f.kind == kindAttempt && !t.atts[f.att-1].has(evFinalAck) {
 		return
 	}
 	server := 1 - f.client
@@ -427,7 +435,7 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 	f.att = t.newAttempt()
 	st := &t.atts[f.att-1]
 	st.firstSYN, st.isn, st.synLen = s.Time, s.Seq, s.PayloadLen
-	st.synOpts, st.synTTL = s.Opts, s.TTL
+	st.synOpts, st.synTTL, st.synDir = s.Opts, s.TTL, s.Dir
 	st.prev = prev
 	st.listener = t.listenerOf(f)
 	if s.PayloadLen > 0 {
@@ -529,6 +537,9 @@ func (t *Tracker) addSYN(idx uint32, st *attemptState, s *Segment, side int8) {
 		st.flags |= afOtherHost
 	}
 	l := &t.live[st.listener]
+	if l.lastSynAck != 0 && s.Time-l.lastSynAck <= int64(answeredAround) {
+		st.around = true
+	}
 	st.ctxHalf = max(st.ctxHalf, uint32(max(l.halfOpen, 0)))
 	st.ctxYoung = max(st.ctxYoung, uint32(max(l.young, 0)))
 	st.ctxPend = max(st.ctxPend, uint32(max(l.pending, 0)))
@@ -564,7 +575,7 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 		st.saOff[st.nSA], st.saKind[st.nSA] = off, kind
 	}
 	if st.nSA == 0 {
-		st.saOpts = s.Opts
+		st.saOpts, st.saTTL, st.saDir = s.Opts, s.TTL, s.Dir
 		if s.OptionsCut {
 			st.flags |= afOptionsCut
 		}
@@ -583,6 +594,7 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 		st.flags |= afHalfOpen | afYoung
 		l.halfOpen++
 		l.young++
+		l.lastSynAck = s.Time
 	case kind&saTriggered == 0 && st.flags&afYoung != 0:
 		st.flags &^= afYoung
 		l.young--
@@ -779,6 +791,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 		a.SynAckTimes[i] = SynAck{At: usDuration(st.saOff[i]), Triggered: k&saTriggered != 0, AfterAck: k&saAfterAck != 0, NewISN: k&saNewISN != 0}
 	}
 	a.SYNOptions, a.SynAckOptions, a.SYNTSvalLast, a.SYNTTL = st.synOpts, st.saOpts, st.synTSLast, st.synTTL
+	a.SynAckTTL, a.SYNDir, a.SynAckDir = st.saTTL, st.synDir, st.saDir
 	a.SYNOptionsCut = st.flags&afOptionsCut != 0
 	a.SYNData = st.flags&afSYNData != 0
 	a.BadChecksum = st.flags&afBadChecksum != 0
@@ -802,6 +815,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 		HalfOpen: int(st.ctxHalf), Young: int(st.ctxYoung), PendingAccept: int(st.ctxPend),
 		PeerEstablishedAgo: msAgo(st.peerEst), PeerClosedAgo: msAgo(st.peerClose),
 		PeerStampAgo: msAgo(st.stampAgo), PeerStampTSval: st.stampTS,
+		AnsweredAround: st.around || t.answeredAfter(st),
 	}
 	p := st.prev
 	a.Prev = Prev{
@@ -879,6 +893,15 @@ func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 		return EstablishedAfterRetry, false
 	}
 	return Established, false
+}
+
+// answeredAfter reports whether the listener sent a first SYN-ACK to
+// another attempt after this attempt's first SYN and within a second of
+// its last one: "other SYNs in the same second were answered".
+func (t *Tracker) answeredAfter(st *attemptState) bool {
+	l := &t.live[st.listener]
+	last := st.firstSYN + int64(usDuration(st.lastSYN))
+	return l.lastSynAck > st.firstSYN && l.lastSynAck <= last+int64(answeredAround) && st.nSA == 0
 }
 
 func abs64(v int64) int64 {

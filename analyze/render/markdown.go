@@ -55,6 +55,12 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 		mdListener(&b, r, l, opts)
 		shown++
 	}
+	for _, line := range SuspectLines(r) {
+		fmt.Fprintf(&b, "- %s\n", mdEscape(upperFirst(line)))
+	}
+	if len(SuspectLines(r)) > 0 {
+		b.WriteString("\n")
+	}
 	mdCaptures(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err

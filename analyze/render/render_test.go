@@ -88,7 +88,7 @@ func TestTextGolden(t *testing.T) {
 	if strings.Contains(buf.String(), "\x1b[") {
 		t.Error("colour codes without Color")
 	}
-	if !strings.HasPrefix(buf.String(), "halfopen: 2 of 5 listener(s) failed clients") {
+	if !strings.HasPrefix(buf.String(), "halfopen: 2 of 5 listeners failed clients") {
 		t.Errorf("the report does not lead with the verdict: %q", strings.SplitN(buf.String(), "\n", 2)[0])
 	}
 }

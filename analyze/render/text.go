@@ -72,8 +72,45 @@ func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
 		t.listenerDetail(r, l)
 		shown++
 	}
+	for _, line := range SuspectLines(r) {
+		for _, l := range wrap(line, t.width, 2) {
+			t.printf("%s\n", l)
+		}
+	}
+	if len(SuspectLines(r)) > 0 {
+		t.printf("\n")
+	}
 	t.captures(r)
 	return t.err
+}
+
+// SuspectLines words the floods and scans the report kept out of the
+// clients' counts, one line each.
+func SuspectLines(r *analyze.Report) []string {
+	var out []string
+	for _, l := range r.Listeners {
+		f := l.Flood
+		if f == nil {
+			continue
+		}
+		at := ""
+		if f.SourcesAtLeast {
+			at = "at least "
+		}
+		out = append(out, fmt.Sprintf("flood: %s got %s from %s%s, %s–%s (one SYN per source, none completed: spoofed); outcomes %s; not counted as clients' failures (with them the failure rate would be %s)",
+			l.Server, plural(f.Attempts, "SYN"), at, plural(f.Sources, "source"), Clock(&f.First), Clock(&f.Last), OutcomeList(f.Outcomes), analyze.Percent(l.FailureRateAll)))
+	}
+	for _, c := range r.Captures {
+		for _, sc := range c.Scans {
+			more := ""
+			if sc.HostsAtLeast {
+				more = " or more"
+			}
+			out = append(out, fmt.Sprintf("scan: %s probed %s on %s%s, %s–%s, %d answered with SYN-ACK; not counted as failing listeners",
+				sc.Source, plural(sc.Ports, "port"), plural(sc.Hosts, "host"), more, Clock(&sc.First), Clock(&sc.Last), sc.Open))
+		}
+	}
+	return out
 }
 
 func (t *textWriter) listenerTable(r *analyze.Report) {

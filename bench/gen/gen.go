@@ -52,7 +52,9 @@ type Expected struct {
 	PerListener  map[string]map[string]int64 `json:"per_listener"`
 	First        string                      `json:"first"`
 	Last         string                      `json:"last"`
-	Duplicates   int64                       `json:"duplicates"` // segments byte-identical to one just before (see repeats)
+	Duplicates   int64                       `json:"duplicates"`     // segments byte-identical to one just before (see repeats)
+	Flood        int64                       `json:"flood_attempts"` // attempts from spoofed sources
+	FloodSources int64                       `json:"flood_sources"`
 	CaptureBytes int64                       `json:"capture_bytes"` // uncompressed pcap/pcapng bytes
 	FileBytes    int64                       `json:"file_bytes,omitempty"`
 }
@@ -215,6 +217,7 @@ func (g *gen) run(cw *capWriter) error {
 	counts := [numKinds]int{kHealthy: g.cfg.Healthy, kSynAckRetrans: g.cfg.SynAckRetrans, kSynRetry: g.cfg.SynRetry,
 		kUnanswered: g.cfg.Unanswered, kRST: g.cfg.RST, kFlood: g.cfg.Flood, kSentinel: 1}
 	var next [numKinds]int
+	g.exp.Flood, g.exp.FloodSources = int64(g.cfg.Flood), int64(min(g.cfg.FloodSources, g.cfg.Flood))
 	dur := g.cfg.Duration.Microseconds()
 	// startOf spreads a scenario's n starts evenly over the duration with
 	// jitter; the times increase with i.
