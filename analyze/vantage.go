@@ -42,7 +42,7 @@ func (v *vantageVotes) note(a *flows.Attempt) {
 		v.linkClient++
 	}
 	if a.SYNs == 1 && a.FinalAck != flows.None && !a.SynAckTimes[0].Triggered {
-		d1 := a.SynAckTimes[0].At               // SYN → SYN-ACK
+		d1 := a.SynAckTimes[0].At              // SYN → SYN-ACK
 		d2 := a.FinalAck - a.SynAckTimes[0].At // SYN-ACK → ACK
 		switch {
 		case d1 > 0 && d2 > 0 && d1*localAnswer <= d2 && d2 >= 20*time.Microsecond:
