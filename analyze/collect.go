@@ -318,15 +318,25 @@ func (c *collector) aggregate(a *flows.Attempt) {
 	var j judgement
 	listed := c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established
 	keep := listed && l.wouldKeep(c.capture, a, c.limit)
-	if ph := phaseOf(a); ph != phaseNone {
+	ph := phaseOf(a)
+	if ph != phaseNone {
 		j = c.srv.judge(a, ph, &l.hist, keep)
+	} else if aj, ok := c.srv.annotate(a, keep); ok {
+		j, ph = aj, phaseNone
+	}
+	if j.branch != "" {
 		agg := l.cands[j.branch]
 		if agg == nil {
 			agg = &branchAgg{}
 			l.cands[j.branch] = agg
 		}
 		if !j.text && agg.count < examplesFrom {
-			j = c.srv.judge(a, ph, &l.hist, true) // words for the verdict's examples
+			// words for the verdict's examples
+			if ph != phaseNone {
+				j = c.srv.judge(a, ph, &l.hist, true)
+			} else {
+				j, _ = c.srv.annotate(a, true)
+			}
 		}
 		agg.add(&j)
 		agg.note(a.Context)

@@ -47,7 +47,7 @@ func phaseOf(a *flows.Attempt) phase {
 		switch {
 		case a.ServerBareAck != flows.None:
 			return phaseBareAck
-		case ackWasIgnored(a) || a.DataRetransmits > 0 && a.FinalAck != flows.None:
+		case ackWasIgnored(a) || a.DataRetransmits >= 2 && a.FinalAck != flows.None:
 			return phaseAckDropped
 		case a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer:
 			return phaseSynAckLost
@@ -390,9 +390,14 @@ func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 		j.conf = 0.88
 		j.add("ss", "ss %s from the ACK: Recv-Q %d > Send-Q %d — the accept queue was full", fmtDur(absDur(p.Time.Sub(ackAt))), p.Listener.RecvQ, p.Listener.SendQ)
 	}
-	if n == 1 && a.ClientData == flows.None && a.Outcome == flows.AckIgnored {
-		j.branch, j.conf = kernel.DeferAccept, 0.4
-		j.add("packets", "a single late SYN-ACK after the bare ACK and the client never sent data: a TCP_DEFER_ACCEPT listener waits for data")
+	if first, ok := s.deferredResend(a); ok {
+		j.branch, j.conf = kernel.DeferAccept, 0.7
+		j.add("packets", "after the bare ACK the server was silent until it re-sent its SYN-ACK %s after the first one, skipping the %s retransmit its timer would make: a TCP_DEFER_ACCEPT listener holds a bare ACK and re-sends only at the end of its deferral", fmtDur(first), fmtDur(s.model.SynAckRTO))
+		if a.ClientData != flows.None && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
+			j.conf = 0.8
+			j.add("packets", "the client's data was acknowledged at once: the listener was waiting for data, not full")
+		}
+		return j
 	}
 	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
 	case 0:
@@ -427,6 +432,89 @@ func (s *server) judgeNoAck(a *flows.Attempt, text bool) judgement {
 		j.add("packets", "a single SYN and no reply to the SYN-ACK: typical of spoofed (flood) sources or a client-side firewall")
 	}
 	return j
+}
+
+// deferredResend recognises TCP_DEFER_ACCEPT on the wire: the client's
+// bare ACK came before the server's first retransmit was due, yet the
+// server re-sent its SYN-ACK only much later (the deferral skips the
+// retransmits while it waits for data). It returns when the first re-sent
+// SYN-ACK came, after the first SYN-ACK.
+func (s *server) deferredResend(a *flows.Attempt) (time.Duration, bool) {
+	sas := a.RecordedSynAcks()
+	if len(sas) < 2 || a.FinalAck == flows.None || a.SYNs != 1 {
+		return 0, false
+	}
+	rto := s.model.SynAckRTO
+	if rto <= 0 {
+		rto = time.Second
+	}
+	first := sas[0].At
+	if a.FinalAck-first >= rto/2 || a.ClientData != flows.None && a.ClientData <= a.FinalAck {
+		return 0, false // the ACK came late, or carried data: nothing to defer
+	}
+	for _, sa := range sas[1:] {
+		if sa.Triggered {
+			continue
+		}
+		gap := sa.At - first
+		return gap, sa.AfterAck && gap >= rto*2+rto/2
+	}
+	return 0, false
+}
+
+// annotate names a branch for an attempt that got through but took a
+// path worth knowing: answered by a syncookie because the SYN queue was
+// full, or held by a TCP_DEFER_ACCEPT listener until data came.
+func (s *server) annotate(a *flows.Attempt, text bool) (judgement, bool) {
+	if a.SynAcks == 0 || a.FinalAck == flows.None {
+		return judgement{}, false
+	}
+	if j, ok := s.cookieAnswer(a, text); ok {
+		return j, true
+	}
+	if first, ok := s.deferredResend(a); ok {
+		j := judgement{branch: kernel.DeferAccept, conf: 0.75, text: text}
+		j.add("packets", "the bare ACK was held and the SYN-ACK re-sent only %s after the first one: a TCP_DEFER_ACCEPT listener; the connection was taken when data came", fmtDur(first))
+		return j, true
+	}
+	if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && a.ClientData != flows.None && a.ClientData-a.FinalAck >= 200*time.Millisecond && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
+		j := judgement{branch: kernel.DeferAccept, conf: 0.8, text: text}
+		j.add("packets", "a bare ACK, then %s of silence until the client's data, acknowledged at once; the kernel counted deferred ACKs (TCPDeferAcceptDrop +%d): a TCP_DEFER_ACCEPT listener held the bare ACK", fmtDur(a.ClientData-a.FinalAck), da)
+		return j, true
+	}
+	return judgement{}, false
+}
+
+// cookieAnswer tells whether the SYN-ACK was a syncookie: tcp_syncookies=2
+// answers every SYN so; with 1, a SYN finding the SYN queue full (its
+// capacity known from ss and sysctl) is; and a cookie SYN-ACK to a SYN
+// without timestamps carries only an MSS option, which a normal Linux
+// SYN-ACK to a SYN offering SACK or window scaling does not.
+func (s *server) cookieAnswer(a *flows.Attempt, text bool) (judgement, bool) {
+	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	j := judgement{branch: kernel.Syncookies, text: text}
+	switch qs := s.synQueueCapacity(a.Server); {
+	case cookies == 2:
+		j.conf = 0.9
+		j.add("sysctl", "net.ipv4.tcp_syncookies = 2: every SYN is answered with a syncookie")
+	case cookies == 1 && qs != unknownInt && a.Context.HalfOpen >= qs:
+		j.conf = 0.85
+		j.add("packets", "%d handshakes to this port were half-open when the SYN arrived, at or above the SYN queue's %d: with tcp_syncookies = 1 the SYN was answered by a syncookie", a.Context.HalfOpen, qs)
+	case cookies != 0 && strippedSynAck(a):
+		j.conf = 0.8
+		j.add("packets", "the SYN offered SACK or window scaling without timestamps and the SYN-ACK carried only an MSS option: the mark of a syncookie, which cannot store the other options")
+	default:
+		return judgement{}, false
+	}
+	return j, true
+}
+
+func strippedSynAck(a *flows.Attempt) bool {
+	syn, sa := a.SYNOptions, a.SynAckOptions
+	if a.SYNOptionsCut || syn.Has&flows.OptTimestamp != 0 || syn.Has&(flows.OptSACKPerm|flows.OptWScale) == 0 {
+		return false
+	}
+	return sa.Has&flows.OptMSS != 0 && sa.Has&(flows.OptSACKPerm|flows.OptWScale|flows.OptTimestamp) == 0
 }
 
 // youngNote adds the young>1 condition of kernels up to 4.9 (and RHEL7) to

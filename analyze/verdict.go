@@ -406,7 +406,7 @@ func sortVerdicts(out []Verdict) {
 func (s *server) finish(l *listenerAgg) {
 	l.verdicts, l.remap = s.listenerVerdicts(l)
 	if v, ok := s.cookieVerdict(l); ok {
-		l.verdicts = append(l.verdicts, v)
+		l.verdicts = mergeVerdict(l.verdicts, v)
 		sortVerdicts(l.verdicts)
 	}
 	for _, k := range l.kept {
@@ -571,4 +571,22 @@ func tailorAcceptFix(v *Verdict, lim *Limits) {
 		return
 	}
 	v.Fix[is].Why = fmt.Sprintf("The listener's backlog %d equals net.core.somaxconn: somaxconn caps it, whatever the application asks. ", b) + v.Fix[is].Why
+}
+
+// mergeVerdict adds v to vs, or folds it into the verdict of the same
+// branch: attempts judged so from packets and the counters' account.
+func mergeVerdict(vs []Verdict, v Verdict) []Verdict {
+	for i := range vs {
+		if vs[i].Branch != v.Branch {
+			continue
+		}
+		vs[i].Confidence = max(vs[i].Confidence, v.Confidence)
+		for _, e := range v.Evidence {
+			if !hasEvidence(vs[i].Evidence, e) {
+				vs[i].Evidence = append(vs[i].Evidence, e)
+			}
+		}
+		return vs
+	}
+	return append(vs, v)
 }

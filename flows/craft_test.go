@@ -853,6 +853,14 @@ func TestCompositeFates(t *testing.T) {
 		_, atts := readBytes(t, capture(t, segs...))
 		wantOutcome(t, onlyAttempt(t, atts), EstablishedAfterRetry, false)
 	})
+	t.Run("data-lost-once", func(t *testing.T) {
+		// Ordinary loss of the first data segment: the handshake was fine.
+		c := newConn("10.0.0.1:40005", "10.0.0.2:80", 6000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), c.sack(211*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
+	})
 	t.Run("healthy-data-acked", func(t *testing.T) {
 		c := newConn("10.0.0.1:40004", "10.0.0.2:80", 5000, 9000)
 		segs := append(c.handshake(0), c.data(3*ms, 100), c.sack(4*ms), far(60*time.Second))

@@ -886,8 +886,11 @@ func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 		}
 		return Incomplete, true
 	}
-	if st.dataRetx > 0 && served && st.flags&afOneSided == 0 {
-		return EstablishedAfterRetry, false // acknowledged only after the client sent its data again
+	if st.dataRetx >= 2 && served && st.flags&afOneSided == 0 {
+		// Acknowledged only after the client sent its data twice more: the
+		// server held the connection back (a syncookie's ACK on a full
+		// accept queue). One retransmission is ordinary loss of the data.
+		return EstablishedAfterRetry, false
 	}
 	if st.nSYN > 1 || st.has(evBareAck) || st.has(evServerRST) && st.at(evServerRST) < ack {
 		return EstablishedAfterRetry, false

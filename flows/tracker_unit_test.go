@@ -412,7 +412,14 @@ func TestClassify(t *testing.T) {
 			ev(a, evClientData, 21*ms)
 			a.dataRetx = 2
 			ev(a, evServerAckData, 2*time.Second)
-		}), true, 20 * sec, EstablishedAfterRetry, false, "the server acknowledged the data only after it came again"},
+		}), true, 20 * sec, EstablishedAfterRetry, false, "the server acknowledged the data only after it came twice more"},
+		{"data-lost-once", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evClientData, 21*ms)
+			a.dataRetx = 1
+			ev(a, evServerAckData, 250*ms)
+		}), true, 20 * sec, Established, false, "one lost data segment is not a handshake failure"},
 		{"one-sided", st(func(a *attemptState) { a.flags |= afOneSided; ev(a, evFinalAck, ms) }), false, sec / 10, Established, false,
 			"the client completed a handshake the capture saw one side of"},
 		{"one-sided-retry", st(func(a *attemptState) { a.nSYN = 3; a.flags |= afOneSided; ev(a, evFinalAck, 3*time.Second) }), false, 4 * sec,
