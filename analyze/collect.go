@@ -3,6 +3,7 @@ package analyze
 import (
 	"container/heap"
 	"net/netip"
+	"sort"
 	"time"
 
 	"github.com/halfopen/halfopen/flows"
@@ -46,8 +47,9 @@ type listenerAgg struct {
 	closing     closing
 	vantage     vantageVotes
 	flood       floodBucket // spoofed sources' attempts, not counted above
-	ended       int64       // attempts the end of the capture cut short
-	lastSynAck  int64       // latest first SYN-ACK, Unix ns
+	sketch      keySketch
+	ended       int64 // attempts the end of the capture cut short
+	lastSynAck  int64 // latest first SYN-ACK, Unix ns
 }
 
 // closing follows the RSTs a listener sent in answer to SYNs. RSTs after
@@ -280,6 +282,7 @@ func (c *collector) aggregate(a *flows.Attempt) {
 	l.outcomes[a.Outcome]++
 	l.closing.note(a)
 	l.vantage.note(a)
+	l.sketch.add(a)
 	if a.CaptureEnded {
 		l.ended++
 	}
@@ -439,4 +442,85 @@ func (c *collector) vantage() (string, string) {
 		v.add(&l.vantage)
 	}
 	return v.decide()
+}
+
+// sketchCap bounds a listener's sample of handshake keys.
+const sketchCap = 4096
+
+// keySketch samples the handshakes (client, server, ISN) a listener saw,
+// to tell whether two captures saw the same ones: a bottom-k sample,
+// the sketchCap smallest hashes, so two captures of the same handshakes
+// sample the same ones whatever their number.
+type keySketch struct {
+	keys  map[uint64]bool
+	limit uint64 // hashes above it are not kept; 0 while everything is
+}
+
+func (k *keySketch) add(a *flows.Attempt) { k.addHash(attemptHash(a)) }
+
+func (k *keySketch) addHash(h uint64) {
+	if k.limit != 0 && h > k.limit {
+		return
+	}
+	if k.keys == nil {
+		k.keys = map[uint64]bool{}
+	}
+	k.keys[h] = true
+	if len(k.keys) >= 2*sketchCap {
+		k.prune()
+	}
+}
+
+// prune keeps the sketchCap smallest hashes.
+func (k *keySketch) prune() {
+	hs := make([]uint64, 0, len(k.keys))
+	for h := range k.keys {
+		hs = append(hs, h)
+	}
+	sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
+	k.limit = hs[sketchCap-1]
+	for _, h := range hs[sketchCap:] {
+		delete(k.keys, h)
+	}
+}
+
+// overlap counts, below both sketches' limits, o's keys that k holds too
+// and o's keys.
+func (k *keySketch) overlap(o *keySketch) (shared, sampled int) {
+	limit := k.limit
+	if limit == 0 || o.limit != 0 && o.limit < limit {
+		limit = o.limit
+	}
+	for h := range o.keys {
+		if limit != 0 && h > limit {
+			continue
+		}
+		sampled++
+		if k.keys[h] {
+			shared++
+		}
+	}
+	return shared, sampled
+}
+
+func (k *keySketch) union(o *keySketch) {
+	for h := range o.keys {
+		k.addHash(h)
+	}
+}
+
+// attemptHash is an FNV-1a hash of a handshake's identity.
+func attemptHash(a *flows.Attempt) uint64 {
+	h := uint64(14695981039346656037)
+	mixIn := func(b []byte) {
+		for _, c := range b {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+	}
+	c, s := a.Client.Addr().As16(), a.Server.Addr().As16()
+	mixIn(c[:])
+	mixIn(s[:])
+	mixIn([]byte{byte(a.Client.Port() >> 8), byte(a.Client.Port()), byte(a.Server.Port() >> 8), byte(a.Server.Port()),
+		byte(a.ISN >> 24), byte(a.ISN >> 16), byte(a.ISN >> 8), byte(a.ISN)})
+	return h
 }

@@ -519,3 +519,62 @@ func TestFloodAndScan(t *testing.T) {
 		}
 	})
 }
+
+// TestCapturesTogether: two captures read in one run are one incident
+// only when their times overlap; the same traffic captured twice is
+// counted once.
+func TestCapturesTogether(t *testing.T) {
+	write := func(c *flowstest.Capture) string {
+		f, err := os.CreateTemp(t.TempDir(), "*.pcap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := c.WritePcap(f); err != nil {
+			t.Fatal(err)
+		}
+		return f.Name()
+	}
+	incident := func(base time.Time, failing bool, isn uint32) string {
+		c := &flowstest.Capture{Link: flowstest.Ethernet}
+		for i := range 10 {
+			k := c.Conn(base.Add(time.Duration(i)*100*time.Millisecond), client(i), "10.0.0.1:80", isn+uint32(i))
+			if failing && i%2 == 0 {
+				k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(3))
+				continue
+			}
+			k.SYN(0).SYNACK(flowstest.Ms(0.1)).ACK(flowstest.Ms(2))
+		}
+		return write(c)
+	}
+	t.Run("unrelated", func(t *testing.T) {
+		a, b := incident(t0, true, 100), incident(t0.Add(24*time.Hour), false, 500)
+		r := Run([]Input{{Path: a}, {Path: b}}, Options{})
+		if len(r.Listeners) != 2 {
+			t.Fatalf("%d listeners, want the two captures' 10.0.0.1:80 kept apart", len(r.Listeners))
+		}
+		if r.Listeners[0].FailureRate != 0.5 || r.Listeners[1].FailureRate != 0 {
+			t.Errorf("failure rates %.2f and %.2f, want 0.50 and 0", r.Listeners[0].FailureRate, r.Listeners[1].FailureRate)
+		}
+		if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "2 separate times") {
+			t.Errorf("notes %q", r.Notes)
+		}
+	})
+	t.Run("same-traffic-twice", func(t *testing.T) {
+		a := incident(t0, true, 100)
+		r := Run([]Input{{Path: a}, {Path: a}}, Options{})
+		if len(r.Listeners) != 1 || r.Listeners[0].Attempts != 10 || r.Listeners[0].Failed != 5 {
+			t.Fatalf("listeners %d, attempts %d, failed %d; want one listener with 10 attempts counted once", len(r.Listeners), r.Listeners[0].Attempts, r.Listeners[0].Failed)
+		}
+		if !strings.Contains(strings.Join(r.Notes, " "), "counted once") {
+			t.Errorf("notes %q", r.Notes)
+		}
+	})
+	t.Run("one-incident-two-halves", func(t *testing.T) {
+		a, b := incident(t0, true, 100), incident(t0.Add(500*time.Millisecond), false, 9000)
+		r := Run([]Input{{Path: a}, {Path: b}}, Options{})
+		if len(r.Listeners) != 1 || r.Listeners[0].Attempts != 20 {
+			t.Fatalf("%d listeners, want one with 20 attempts", len(r.Listeners))
+		}
+	})
+}

@@ -15,6 +15,7 @@ type Report struct {
 	Schema    string     `json:"schema"`
 	Generator string     `json:"generator"`
 	Headline  string     `json:"headline"`
+	Notes     []string   `json:"notes"` // how several captures were read together
 	Totals    Totals     `json:"totals"`
 	Captures  []Capture  `json:"captures"`
 	Listeners []Listener `json:"listeners"`

@@ -47,8 +47,9 @@ const DefaultMaxListed = 1000
 
 // captureResult is what reading one input produced.
 type captureResult struct {
-	capture Capture
-	coll    *collector
+	capture     Capture
+	coll        *collector
+	first, last int64 // Unix ns of its first and last packet; 0 without packets
 }
 
 // Run analyses the inputs and returns the report. A capture that cannot be
@@ -77,6 +78,88 @@ func Run(inputs []Input, opts Options) *Report {
 	close(next)
 	wg.Wait()
 	return assemble(results, opts)
+}
+
+// incidentSlack is how far apart two captures may be and still be one
+// incident: files a capture rotated into (tcpdump -C/-G) follow each other
+// closely.
+const incidentSlack = time.Second
+
+// incidents groups the captures that overlap in time (one incident, seen
+// in several files or from several places); captures of different times
+// are kept apart, so two unrelated captures sharing an ip:port do not
+// merge into one figure. It returns each capture's group and a note.
+func incidents(results []captureResult) ([]int, []string) {
+	group := make([]int, len(results))
+	order := make([]int, 0, len(results))
+	for i, res := range results {
+		group[i] = -1
+		if res.first != 0 {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return results[order[a]].first < results[order[b]].first })
+	n, end := 0, int64(0)
+	for k, i := range order {
+		if k == 0 || results[i].first > end+int64(incidentSlack) {
+			n++
+			end = results[i].last
+		}
+		end = max(end, results[i].last)
+		group[i] = n - 1
+	}
+	for i := range group {
+		if group[i] < 0 { // unreadable or empty: a group of its own
+			group[i] = n
+			n++
+		}
+	}
+	var notes []string
+	if len(order) > 1 {
+		spans := make([][]string, n)
+		for _, i := range order {
+			spans[group[i]] = append(spans[group[i]], results[i].capture.Path)
+		}
+		var words []string
+		for _, sp := range spans {
+			if len(sp) > 0 {
+				words = append(words, strings.Join(sp, " + "))
+			}
+		}
+		if len(words) > 1 {
+			notes = append(notes, fmt.Sprintf("the captures cover %d separate times (%s): listeners are combined only within one time span, never across them", len(words), strings.Join(words, "; ")))
+		} else {
+			notes = append(notes, fmt.Sprintf("the captures overlap in time (%s): read as one incident, listeners on the same address combined", words[0]))
+		}
+	}
+	return group, notes
+}
+
+// combine merges the views several captures of one incident have of a
+// listener. Two captures of the same traffic (one on each end, or a mirror
+// port and the host) hold the same handshakes: a view whose sampled
+// handshakes mostly appear in the views already taken is not added again.
+func combine(views []*listenerAgg, results []captureResult, limit int) (*listenerAgg, string) {
+	sort.SliceStable(views, func(i, j int) bool { return views[i].attempts > views[j].attempts })
+	out := newListenerAgg(views[0].server)
+	out.limits = views[0].limits
+	out.depth = nil // merge adds every capture's samples
+	var twice []string
+	for _, v := range views {
+		if shared, sampled := out.sketch.overlap(&v.sketch); out.attempts > 0 && sampled > 0 && shared*2 > sampled {
+			for c := range v.captures {
+				out.captures[c] = true
+				twice = append(twice, results[c].capture.Path)
+			}
+			continue
+		}
+		out.merge(v, limit)
+		out.sketch.union(&v.sketch)
+	}
+	if len(twice) == 0 {
+		return out, ""
+	}
+	return out, fmt.Sprintf("%s: the same handshakes appear in %s as in the capture with the most of them; counted once", out.server, strings.Join(twice, ", "))
 }
 
 // readOne reads one capture into a collector.
@@ -127,7 +210,7 @@ func readOne(index int, in Input, opts Options) captureResult {
 	if in.Snapshots != nil {
 		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
 	}
-	return captureResult{capture: cr, coll: coll}
+	return captureResult{capture: cr, coll: coll, first: c.First, last: c.Last}
 }
 
 // silentHosts warns about server hosts that sent nothing at all — no
@@ -245,8 +328,10 @@ func assemble(results []captureResult, opts Options) *Report {
 		Attempts:  []Attempt{},
 		Totals:    Totals{Outcomes: outcomeMap(&[flows.NumOutcomes]int64{}), Branches: map[string]int64{}},
 	}
-	combined := map[string]*listenerAgg{}
-	for _, res := range results {
+	group, notes := incidents(results)
+	r.Notes = append([]string{}, notes...)
+	parts := map[string][]*listenerAgg{} // per incident and address, every capture's view
+	for i, res := range results {
 		c := res.capture
 		perCapture := map[string]*listenerAgg{}
 		for srv, l := range res.coll.listeners {
@@ -256,17 +341,20 @@ func assemble(results []captureResult, opts Options) *Report {
 			lr := l.report()
 			lr.Listed = 0 // attempts are listed once, under the combined view
 			c.Listeners = append(c.Listeners, lr)
-			key := l.server.String()
-			if combined[key] == nil {
-				combined[key] = newListenerAgg(l.server)
-				combined[key].limits = l.limits
-				combined[key].depth = nil // merge adds every capture's samples
-			}
-			combined[key].merge(l, opts.MaxListed)
+			key := fmt.Sprintf("%d %s", group[i], l.server)
+			parts[key] = append(parts[key], l)
 		}
 		r.Captures = append(r.Captures, c)
 		r.Totals.Packets += c.Packets
 		r.Totals.ScanAttempts += res.coll.scanAttempts
+	}
+	combined := map[string]*listenerAgg{}
+	for _, key := range sortedKeys(parts) {
+		l, note := combine(parts[key], results, opts.MaxListed)
+		combined[key] = l
+		if note != "" {
+			r.Notes = append(r.Notes, note)
+		}
 	}
 	r.Totals.Captures = len(results)
 	for _, l := range sortedListeners(combined) {
