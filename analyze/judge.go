@@ -47,7 +47,7 @@ func phaseOf(a *flows.Attempt) phase {
 		switch {
 		case a.ServerBareAck != flows.None:
 			return phaseBareAck
-		case ackWasIgnored(a) || a.DataRetransmits >= 2 && a.FinalAck != flows.None:
+		case ackWasIgnored(a) || a.DataHeld():
 			return phaseAckDropped
 		case a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer:
 			return phaseSynAckLost
@@ -286,17 +286,24 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		j.add("packets", "%d half-open handshakes when this SYN from a client IP new to the server arrived; SYNs from peers with a recent completed connection were answered at %d half-open: the last quarter of tcp_max_syn_backlog is kept for proven peers (4.12+)", ctx.HalfOpen, h.maxHalfOpenProven)
 		return j
 	}
-	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= h.maxHalfOpenOK*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
+	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= ctx.AnsweredHalfOpen*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
 		j.branch, j.conf = kernel.SynQueueFull, 0.45
 		if cookies == 0 && m != unknownInt {
 			j.branch = kernel.LastQuarter
 		}
-		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, h.maxHalfOpenOK)
+		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, ctx.AnsweredHalfOpen)
 		return j
 	}
-	if ctx.PendingAccept >= 2 && ctx.PendingAccept*10 >= h.maxPendingOK*9 && h.answered > 0 {
+	if ctx.AnsweredAround && ctx.PendingAccept <= ctx.AnsweredPending {
+		// Other clients' SYNs got through at the same moment and no queue
+		// was near its ceiling: the listener was not refusing work.
+		j.branch, j.conf = kernel.PreTCPDrop, 0.55
+		j.add("packets", "other SYNs to this port were answered within a second of this one while no queue was near full (%d half-open, %d unaccepted): the SYN was dropped before reaching TCP (firewall, conntrack, rp_filter) or selectively on its way", ctx.HalfOpen, ctx.PendingAccept)
+		return j
+	}
+	if ctx.PendingAccept >= 2 && ctx.PendingAccept > ctx.AnsweredPending && h.answered > 0 {
 		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.5
-		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the accept queue was likely full", ctx.PendingAccept, h.maxPendingOK)
+		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, more than at any SYN the listener answered (%d at most): the accept queue was likely full", ctx.PendingAccept, ctx.AnsweredPending)
 		return j
 	}
 	if h.synAcksSeen == 0 {

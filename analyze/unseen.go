@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halfopen/halfopen/analyze/kernel"
+	"github.com/halfopen/halfopen/flows"
 )
 
 // A capture can miss drops the kernel counted: it ended before the
@@ -59,6 +60,7 @@ func (s *server) unseenDrops(listeners map[netip.AddrPort]*listenerAgg, last int
 		}
 		if l := s.listenerToBlame(listeners, fam); l != nil {
 			v := s.unseenVerdict(l, fam, n)
+			v.Attempts = s.blameCutOff(l, v.Branch, fam)
 			l.verdicts = append(l.verdicts, v)
 			sortVerdicts(l.verdicts)
 			w += fmt.Sprintf("; the snapshots point to %s (%s)", l.server, v.Branch)
@@ -143,4 +145,21 @@ func (s *server) unseenVerdict(l *listenerAgg, fam dropFamily, n int64) Verdict 
 	}
 	s.describe(&v, l)
 	return v
+}
+
+// blameCutOff gives the attempts the end of the capture cut off while
+// their SYNs were still unanswered the branch the counters prove: they
+// are the likeliest of the drops the capture does not show.
+func (s *server) blameCutOff(l *listenerAgg, branch string, fam dropFamily) int64 {
+	var n int64
+	for _, k := range l.kept {
+		if k.a.Outcome != flows.Incomplete || k.a.SynAcks > 0 || k.j.branch != "" {
+			continue
+		}
+		k.j = judgement{branch: branch, conf: 0.6, text: true}
+		k.j.add("packets", "cut off by the end of the capture %s after its first SYN, still unanswered", fmtDur(k.a.Last))
+		k.j.add("counter", "%s: the kernel counted %s the capture does not show", s.counterLine(fam.counter), fam.what)
+		n++
+	}
+	return n
 }

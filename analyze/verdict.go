@@ -296,8 +296,15 @@ func (s *server) weigh(cand string, backlog int) adjustment {
 			} else {
 				adj.delta = -0.35
 				adj.ev = append(adj.ev, evAgainst("counter", "%s: no accept-queue overflow was counted", line))
-				if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && cand == kernel.AcceptQueueFullAck {
+				da, _ := s.counter("TcpExtTCPDeferAcceptDrop")
+				switch {
+				case da > 0 && cand == kernel.AcceptQueueFullAck:
 					adj.final, adj.delta = kernel.DeferAccept, 0.2
+				case cand == kernel.AcceptQueueFullAck && s.synDropCountersVisible():
+					// The server behaved as if the ACK never came, and no
+					// listener counter moved: it never reached TCP.
+					adj.final, adj.delta = kernel.PreTCPDrop, 0.15
+					adj.ev = append(adj.ev, ev("counter", "%s: the handshake ACK never reached the listener — dropped before TCP (firewall, conntrack) after the capture point", s.counterLine("TcpExtListenOverflows", "TcpExtTCPDeferAcceptDrop")))
 				}
 			}
 		}

@@ -124,6 +124,11 @@ type Context struct {
 	// AnsweredAround is set when the listener answered another client's
 	// SYN with a SYN-ACK within a second of one of this attempt's SYNs.
 	AnsweredAround bool
+	// AnsweredHalfOpen and AnsweredPending are the highest HalfOpen and
+	// PendingAccept at which the listener answered a new SYN, anywhere in
+	// the capture up to this attempt's end: a queue at those depths still
+	// had room.
+	AnsweredHalfOpen, AnsweredPending int
 }
 
 // Attempt is one handshake attempt: a client 4-tuple plus the client's ISN.
@@ -208,4 +213,11 @@ func (a *Attempt) SynAckRetransmits() int {
 		}
 	}
 	return n
+}
+
+// DataHeld reports whether the server acknowledged the client's first
+// data only after it came again and again for a second or more: the
+// server held the connection back (see classifyCompleted).
+func (a *Attempt) DataHeld() bool {
+	return a.DataRetransmits >= 2 && a.ClientData != None && a.ServerAckData != None && a.ServerAckData-a.ClientData >= heldData
 }

@@ -849,9 +849,17 @@ func TestCompositeFates(t *testing.T) {
 	t.Run("cookie-ack-dropped-then-accepted", func(t *testing.T) {
 		c := newConn("10.0.0.1:40003", "10.0.0.2:80", 4000, 9000)
 		d := c.data(3*ms, 100)
-		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), retransmitted(d, c, 630*ms), c.sack(631*ms), far(60*time.Second))
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), retransmitted(d, c, 630*ms), retransmitted(d, c, 1470*ms), c.sack(1471*ms), far(60*time.Second))
 		_, atts := readBytes(t, capture(t, segs...))
 		wantOutcome(t, onlyAttempt(t, atts), EstablishedAfterRetry, false)
+	})
+	t.Run("data-lost-twice", func(t *testing.T) {
+		// Random loss took the data twice: acknowledged 0.6 s later.
+		c := newConn("10.0.0.1:40006", "10.0.0.2:80", 7000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), retransmitted(d, c, 630*ms), c.sack(631*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
 	})
 	t.Run("data-lost-once", func(t *testing.T) {
 		// Ordinary loss of the first data segment: the handshake was fine.

@@ -18,6 +18,7 @@ const (
 	peerMetricsLife = time.Hour         // TCP_METRICS_TIMEOUT: how long Linux trusts a peer
 	reorderWindow   = time.Second       // how far a SYN-ACK may precede its SYN in a capture
 	answeredAround  = time.Second       // see Context.AnsweredAround
+	heldData        = time.Second       // client data unacknowledged this long was held back by the server
 	triggerWindow   = 200 * time.Millisecond
 	unansweredAfter = time.Second // a lone SYN without reply for this long is unanswered
 )
@@ -63,6 +64,9 @@ type stamp struct {
 type listenerLive struct {
 	halfOpen, young, pending int32
 	lastSynAck               int64 // when it last sent a first SYN-ACK, Unix ns
+	// The highest half-open and pending-accept counts at which it still
+	// answered a new SYN: a queue at those depths had room.
+	maxHalfAnswered, maxPendAnswered int32
 }
 
 // Tracker follows handshake attempts segment by segment and calls the
@@ -591,6 +595,8 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 	l := &t.live[st.listener]
 	switch {
 	case st.nSA == 1:
+		l.maxHalfAnswered = max(l.maxHalfAnswered, l.halfOpen)
+		l.maxPendAnswered = max(l.maxPendAnswered, l.pending)
 		st.flags |= afHalfOpen | afYoung
 		l.halfOpen++
 		l.young++
@@ -815,7 +821,9 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 		HalfOpen: int(st.ctxHalf), Young: int(st.ctxYoung), PendingAccept: int(st.ctxPend),
 		PeerEstablishedAgo: msAgo(st.peerEst), PeerClosedAgo: msAgo(st.peerClose),
 		PeerStampAgo: msAgo(st.stampAgo), PeerStampTSval: st.stampTS,
-		AnsweredAround: st.around || t.answeredAfter(st),
+		AnsweredAround:   st.around || t.answeredAfter(st),
+		AnsweredHalfOpen: int(t.live[st.listener].maxHalfAnswered),
+		AnsweredPending:  int(t.live[st.listener].maxPendAnswered),
 	}
 	p := st.prev
 	a.Prev = Prev{
@@ -886,10 +894,12 @@ func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 		}
 		return Incomplete, true
 	}
-	if st.dataRetx >= 2 && served && st.flags&afOneSided == 0 {
-		// Acknowledged only after the client sent its data twice more: the
-		// server held the connection back (a syncookie's ACK on a full
-		// accept queue). One retransmission is ordinary loss of the data.
+	if st.dataRetx >= 2 && served && st.flags&afOneSided == 0 && st.has(evServerAckData) &&
+		st.at(evServerAckData) >= st.at(evClientData)+micros(int64(heldData)) {
+		// Acknowledged only after the client sent its data again and
+		// again for a second or more: the server held the connection back
+		// (a syncookie's ACK meeting a full accept queue). A lost data
+		// segment or two is ordinary loss, not a handshake failure.
 		return EstablishedAfterRetry, false
 	}
 	if st.nSYN > 1 || st.has(evBareAck) || st.has(evServerRST) && st.at(evServerRST) < ack {

@@ -410,9 +410,9 @@ func TestClassify(t *testing.T) {
 			sa(a, 10*ms)
 			ev(a, evFinalAck, 20*ms)
 			ev(a, evClientData, 21*ms)
-			a.dataRetx = 2
+			a.dataRetx = 3
 			ev(a, evServerAckData, 2*time.Second)
-		}), true, 20 * sec, EstablishedAfterRetry, false, "the server acknowledged the data only after it came twice more"},
+		}), true, 20 * sec, EstablishedAfterRetry, false, "the server acknowledged the data only seconds later, after three retransmissions"},
 		{"data-lost-once", st(func(a *attemptState) {
 			sa(a, 10*ms)
 			ev(a, evFinalAck, 20*ms)
