@@ -294,11 +294,14 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, ctx.AnsweredHalfOpen)
 		return j
 	}
-	if ctx.AnsweredAround && ctx.PendingAccept <= ctx.AnsweredPending {
+	if ctx.AnsweredAround && ctx.PendingAccept <= ctx.AnsweredPending && !proven {
+		// Selective: this client address never got through while others
+		// did at the same moment. A full queue drops whoever comes, and
+		// lets through whoever comes when it has room.
 		// Other clients' SYNs got through at the same moment and no queue
 		// was near its ceiling: the listener was not refusing work.
 		j.branch, j.conf = kernel.PreTCPDrop, 0.55
-		j.add("packets", "other SYNs to this port were answered within a second of this one while no queue was near full (%d half-open, %d unaccepted): the SYN was dropped before reaching TCP (firewall, conntrack, rp_filter) or selectively on its way", ctx.HalfOpen, ctx.PendingAccept)
+		j.add("packets", "other clients' SYNs to this port were answered within a second of this one, at the same queue depths (%d half-open, %d unaccepted), while this client address never completed a handshake: the SYN was dropped before reaching TCP (a firewall rule for this source, conntrack, rp_filter) or on its way", ctx.HalfOpen, ctx.PendingAccept)
 		return j
 	}
 	if ctx.PendingAccept >= 2 && ctx.PendingAccept > ctx.AnsweredPending && h.answered > 0 {

@@ -199,8 +199,8 @@ func (s *server) counterBranch(backlog int) (string, []Evidence) {
 
 // adjust weighs a candidate branch against listener-wide evidence, then
 // makes sure the result is a branch the server's kernel has at all.
-func (s *server) adjust(cand string, backlog int) adjustment {
-	adj := s.weigh(cand, backlog)
+func (s *server) adjust(cand string, backlog int, n int64) adjustment {
+	adj := s.weigh(cand, backlog, n)
 	if s.clientSideOnly() && silentServerDrop(adj.final) {
 		adj.ev = append(adj.ev, evAgainst("capture", "the capture was taken on the client: it cannot show whether these packets reached the server, so %s (a server-side drop) is not claimed; they may have been lost on the way, dropped by a firewall, or dropped by the server — a capture or counters from the server decide", adj.final))
 		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.2
@@ -234,7 +234,7 @@ func silentServerDrop(branch string) bool {
 
 // weigh weighs a candidate branch against listener-wide evidence:
 // counters, sysctls and the kernel era.
-func (s *server) weigh(cand string, backlog int) adjustment {
+func (s *server) weigh(cand string, backlog int, n int64) adjustment {
 	adj := adjustment{final: cand}
 	cookies := s.sysctl("net.ipv4.tcp_syncookies")
 	if synDropFamily[cand] {
@@ -332,6 +332,18 @@ func (s *server) weigh(cand string, backlog int) adjustment {
 				adj.ev = append(adj.ev, evAgainst("counter", "%s: no PAWS rejection counted", s.counterLine(name)))
 			}
 		}
+	case kernel.ClosedPort:
+		// TCP counts every RST it sends (TcpOutRsts); a firewall's REJECT
+		// with tcp-reset answers for it without touching TCP's counters.
+		if rsts, ok := s.counter("TcpOutRsts"); ok {
+			if rsts < n {
+				adj.final, adj.delta = kernel.PreTCPDrop, 0.1
+				adj.ev = append(adj.ev, ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule (REJECT --reject-with tcp-reset) answered for it", s.counterLine("TcpOutRsts"), n))
+			} else {
+				adj.delta = 0.1
+				adj.ev = append(adj.ev, ev("counter", "%s: the resets came from TCP itself", s.counterLine("TcpOutRsts")))
+			}
+		}
 	case kernel.BadChecksum:
 		if v, ok := s.counter("TcpInCsumErrors"); ok && v > 0 {
 			adj.delta = 0.05
@@ -354,7 +366,7 @@ func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustm
 	finals := map[string]*final{}
 	for _, cand := range sortedBranchKeys(l.cands) {
 		agg := l.cands[cand]
-		adj := s.adjust(cand, backlog)
+		adj := s.adjust(cand, backlog, agg.count)
 		remap[cand] = adj
 		f := finals[adj.final]
 		if f == nil {

@@ -8,17 +8,18 @@ import (
 // Timing constants of the tracker. They bound how long the tracker waits
 // for the next packet of a handshake before deciding its fate.
 const (
-	synIdleMin      = 8 * time.Second   // after a lone SYN: covers 1 s (Linux), 3 s (Windows) and 6 s (4.4BSD) first retransmits
-	synAckIdleMin   = 6 * time.Second   // after a SYN-ACK: 3 s RTO plus the old 200 ms scan timer's lag
-	ackSettle       = 6 * time.Second   // after the final ACK: long enough to see an ignored ACK
-	resetLinger     = 4 * time.Second   // after a RST: clients that retry the same SYN (Windows)
-	maxIdle         = 130 * time.Second // longest gap any known SYN/SYN-ACK schedule leaves
-	connIdle        = 10 * time.Minute  // an open connection with no packets
-	timeWaitLen     = 60 * time.Second  // TCP_TIMEWAIT_LEN
-	peerMetricsLife = time.Hour         // TCP_METRICS_TIMEOUT: how long Linux trusts a peer
-	reorderWindow   = time.Second       // how far a SYN-ACK may precede its SYN in a capture
-	answeredAround  = time.Second       // see Context.AnsweredAround
-	heldData        = time.Second       // client data unacknowledged this long was held back by the server
+	synIdleMin      = 8 * time.Second        // after a lone SYN: covers 1 s (Linux), 3 s (Windows) and 6 s (4.4BSD) first retransmits
+	synAckIdleMin   = 6 * time.Second        // after a SYN-ACK: 3 s RTO plus the old 200 ms scan timer's lag
+	ackSettle       = 6 * time.Second        // after the final ACK: long enough to see an ignored ACK
+	resetLinger     = 4 * time.Second        // after a RST: clients that retry the same SYN (Windows)
+	maxIdle         = 130 * time.Second      // longest gap any known SYN/SYN-ACK schedule leaves
+	connIdle        = 10 * time.Minute       // an open connection with no packets
+	timeWaitLen     = 60 * time.Second       // TCP_TIMEWAIT_LEN
+	peerMetricsLife = time.Hour              // TCP_METRICS_TIMEOUT: how long Linux trusts a peer
+	reorderWindow   = time.Second            // how far a SYN-ACK may precede its SYN in a capture
+	answeredAround  = time.Second            // see Context.AnsweredAround
+	heldData        = time.Second            // client data unacknowledged this long was held back by the server
+	promptReset     = 200 * time.Millisecond // a RST this soon after the client's ACK or data answers it
 	triggerWindow   = 200 * time.Millisecond
 	unansweredAfter = time.Second // a lone SYN without reply for this long is unanswered
 )
@@ -877,8 +878,19 @@ func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 	ack := st.at(evFinalAck)
 	before := func(ev int) bool { return st.has(ev) && (!st.has(evServerRST) || st.at(ev) <= st.at(evServerRST)) }
 	served := before(evServerData) || before(evServerAckData) || before(evServerFIN)
-	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served {
-		return ResetAfterAck, false
+	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served && st.flags&afAckIgnored == 0 {
+		// A RST in reply to the ACK (or the data right after it) is the
+		// handshake refused (tcp_abort_on_overflow). A RST that comes
+		// later on its own is a queued connection reset when its listener
+		// closed: the handshake had succeeded.
+		last := ack
+		if st.has(evClientData) {
+			last = max(last, st.at(evClientData))
+		}
+		if st.at(evServerRST) <= last+micros(int64(promptReset)) {
+			return ResetAfterAck, false
+		}
+		return Established, false
 	}
 	if st.flags&afAckIgnored != 0 {
 		if served {
