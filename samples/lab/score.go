@@ -157,6 +157,10 @@ func grade(e ExpAttempt, h *analyze.Attempt, snapshots bool) (Grade, string, str
 		return Right, got, reason
 	case !e.Certain:
 		return Unscored, got, reason
+	case outcomeOK && h.Outcome == "incomplete" && (branch == bNone || branch == bUnknown):
+		// The capture ended before the attempt did: saying so, and blaming
+		// nothing, is honest even when the kernel knows more.
+		return Weaker, got, reason
 	case outcomeOK && honestWeaker(branch, conf, snapshots):
 		return Weaker, got, reason
 	}

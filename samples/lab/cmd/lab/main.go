@@ -32,6 +32,8 @@ func main() {
 	switch os.Args[1] {
 	case "sample":
 		err = sample(ctx, os.Args[2:])
+	case "keep":
+		err = keep(ctx, os.Args[2:])
 	case "truth":
 		err = truth(os.Args[2:])
 	case "score":
@@ -114,6 +116,30 @@ func sample(ctx context.Context, args []string) error {
 		logf("%s: %d attempts, %s, took %s", n, len(res.Expected.Attempts), lab.Digest(res.Expected), time.Since(start).Round(time.Second))
 	}
 	return nil
+}
+
+func keep(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("keep", flag.ExitOnError)
+	seed := fs.Int64("seed", 0, "scenario seed (as printed by TestKernelOracle)")
+	_ = fs.Parse(args)
+	if fs.NArg() != 1 || *seed == 0 {
+		return errors.New("usage: lab keep --seed N DIR")
+	}
+	if err := needRoot(); err != nil {
+		return err
+	}
+	dir := fs.Arg(0)
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	sc := lab.Generate(*seed)
+	sc.Name = filepath.Base(dir)
+	res, err := (&lab.Lab{}).Execute(ctx, sc, dir, func(s string) { logf("  %s", s) })
+	if err != nil {
+		return err
+	}
+	logf("seed %d kept in %s: %d attempts, %s", *seed, dir, len(res.Expected.Attempts), lab.Digest(res.Expected))
+	return score([]string{dir})
 }
 
 func truth(dirs []string) error {
