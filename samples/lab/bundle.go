@@ -94,17 +94,11 @@ func netExtras(n NetSpec) string {
 		}
 		x = append(x, "extra client addresses "+strings.Join(a, ", "))
 	}
-	if n.VLAN > 0 {
-		x = append(x, fmt.Sprintf("traffic on VLAN %d", n.VLAN))
-	}
 	if n.Bridge {
 		x = append(x, "server veth in a bridge")
 	}
 	if n.Spoof {
 		x = append(x, spoofNet.String()+" (spoofed sources) routed to the client namespace, which owns none of it")
-	}
-	if n.RPFilter.IsValid() {
-		x = append(x, n.RPFilter.String()+" routed out of a dummy interface (rp_filter)")
 	}
 	if len(x) == 0 {
 		return ""

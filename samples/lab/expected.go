@@ -34,7 +34,6 @@ type Expected struct {
 type ExpCapture struct {
 	Interface       string `json:"interface"` // any, or the interface name
 	LinkType        string `json:"link_type"` // ethernet, sll2, ...
-	VLAN            int    `json:"vlan,omitempty"`
 	DuplicateFrames int    `json:"duplicate_frames"`
 	StoppedEarly    bool   `json:"stopped_early,omitempty"`
 	// DropsAfterCapture: listener drops the counters show after the capture

@@ -104,7 +104,7 @@ func counterDeltas(before, after map[string]int64) map[string]int64 {
 }
 
 func (f *facts) captureFacts(names [2]string) ExpCapture {
-	c := ExpCapture{LinkType: f.wire.LinkType, VLAN: f.rec.Scenario.Net.VLAN, DuplicateFrames: f.wire.Duplicates, NstatFiles: names[:]}
+	c := ExpCapture{LinkType: f.wire.LinkType, DuplicateFrames: f.wire.Duplicates, NstatFiles: names[:]}
 	switch f.rec.Scenario.Capture.Iface {
 	case "any":
 		c.Interface = "any"
@@ -175,13 +175,18 @@ func clientNote(c ClientRecord) string {
 
 // clientOf finds the connect() that sent this attempt's first SYN.
 func (f *facts) clientOf(a *WireAttempt) (ClientRecord, bool) {
+	if f.role(a) != "client" {
+		return ClientRecord{}, false // a raw SYN: no connect() behind it
+	}
+	var best ClientRecord
+	bestD := 2 * time.Second
 	for _, c := range f.clients[a.Client.String()] {
 		d := a.FirstSYN().Sub(c.Start)
-		if d > -50*time.Millisecond && d < 2*time.Second {
-			return c, true
+		if d > -50*time.Millisecond && d < bestD {
+			best, bestD = c, max(d, 0)
 		}
 	}
-	return ClientRecord{}, false
+	return best, bestD < 2*time.Second
 }
 
 // consistent cross-checks the capture's outcome with the client's result.
@@ -227,7 +232,12 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 		afterAck = afterAck || s.AfterAck
 	}
 	servedBy := func(t time.Time) bool {
-		return !a.ServerAckData.IsZero() && !a.ServerAckData.After(t) || !a.ServerData.IsZero() && !a.ServerData.After(t)
+		for _, e := range []time.Time{a.ServerAckData, a.ServerData, a.ServerFIN} {
+			if !e.IsZero() && !e.After(t) {
+				return true
+			}
+		}
+		return false
 	}
 	served := !a.ServerAckData.IsZero() || !a.ServerData.IsZero() || !a.ServerFIN.IsZero()
 	if !a.ServerRST.IsZero() && !a.ServerRST.Before(a.ClientAck) && !afterAck && !servedBy(a.ServerRST) {

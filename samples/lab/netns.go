@@ -34,25 +34,19 @@ var (
 type NetSpec struct {
 	// Extra client addresses (IPv4 in 10.77.0.0/24 or IPv6 in fd77::/64).
 	ClientAddrs []netip.Addr `json:"client_addrs,omitempty"`
-	// VLAN, when non-zero, carries all traffic on VLAN sub-interfaces of the
-	// veth pair, so frames on the veth itself are 802.1Q-tagged.
-	VLAN int `json:"vlan,omitempty"`
 	// Bridge enslaves the server's veth to a bridge that holds the server's
 	// addresses: a capture on "any" then sees every frame twice (veth and
 	// bridge), as on a container host.
 	Bridge bool `json:"bridge,omitempty"`
 	// Spoof routes spoofNet from the server to the client namespace.
 	Spoof bool `json:"spoof,omitempty"`
-	// RPFilter, when valid, is a client address the server routes out of a
-	// dummy interface while rp_filter=1: its SYNs fail the reverse-path check.
-	RPFilter netip.Addr `json:"rp_filter_addr,omitzero"`
 }
 
 // Pair is a server and a client network namespace joined by a veth pair.
 type Pair struct {
 	Srv, Cli         string // namespace names
 	SrvVeth, CliVeth string // veth ends
-	SrvIf, CliIf     string // interfaces holding the addresses (veth, VLAN or bridge)
+	SrvIf, CliIf     string // interfaces holding the addresses (veth or bridge)
 	Spec             NetSpec
 }
 
@@ -110,19 +104,10 @@ func (p *Pair) create(ctx context.Context) error {
 	}
 	// Real checksums and segment sizes in the captures: no offloads.
 	for _, e := range [][2]string{{p.Srv, p.SrvVeth}, {p.Cli, p.CliVeth}} {
-		if err := runNS(ctx, e[0], "ethtool", "-K", e[1], "tx", "off", "tso", "off", "gso", "off", "gro", "off", "rxvlan", "off", "txvlan", "off"); err != nil {
-			// Some offload names may be fixed on this kernel; the checksum
-			// one must be off.
-			if err := runNS(ctx, e[0], "ethtool", "-K", e[1], "tx", "off", "tso", "off", "gso", "off", "gro", "off"); err != nil {
-				return err
-			}
-		}
-		if err := run(ctx, "ip", "-n", e[0], "link", "set", e[1], "up"); err != nil {
+		if err := runNS(ctx, e[0], "ethtool", "-K", e[1], "tx", "off", "tso", "off", "gso", "off", "gro", "off"); err != nil {
 			return err
 		}
-	}
-	if p.Spec.VLAN > 0 {
-		if err := p.addVLAN(ctx); err != nil {
+		if err := run(ctx, "ip", "-n", e[0], "link", "set", e[1], "up"); err != nil {
 			return err
 		}
 	}
@@ -144,19 +129,6 @@ func (p *Pair) create(ctx context.Context) error {
 		return err
 	}
 	return p.addNeighbours(ctx)
-}
-
-func (p *Pair) addVLAN(ctx context.Context) error {
-	id := strconv.Itoa(p.Spec.VLAN)
-	srv, cli := fmt.Sprintf("%sv", p.SrvVeth), fmt.Sprintf("%sv", p.CliVeth)
-	if err := run(ctx, "ip", "-n", p.Srv, "link", "add", "link", p.SrvVeth, "name", srv, "type", "vlan", "id", id); err != nil {
-		return err
-	}
-	if err := run(ctx, "ip", "-n", p.Cli, "link", "add", "link", p.CliVeth, "name", cli, "type", "vlan", "id", id); err != nil {
-		return err
-	}
-	p.SrvIf, p.CliIf = srv, cli
-	return nil
 }
 
 func (p *Pair) addBridge(ctx context.Context) error {
@@ -187,13 +159,6 @@ func (p *Pair) addAddrs(ctx context.Context) error {
 	}
 	if p.Spec.Spoof {
 		steps = append(steps, []string{"-n", p.Srv, "route", "add", spoofNet.String(), "via", clientV4.String(), "dev", p.SrvIf})
-	}
-	if p.Spec.RPFilter.IsValid() {
-		dummy := fmt.Sprintf("%sd", p.SrvVeth)
-		steps = append(steps,
-			[]string{"-n", p.Srv, "link", "add", dummy, "type", "dummy"},
-			[]string{"-n", p.Srv, "link", "set", dummy, "up"},
-			[]string{"-n", p.Srv, "route", "add", p.Spec.RPFilter.String() + "/32", "dev", dummy})
 	}
 	for _, s := range steps {
 		if err := run(ctx, "ip", s...); err != nil {

@@ -56,6 +56,9 @@ func TestKernelOracle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(seeds) == 0 {
+		t.Skip("HALFOPEN_ORACLE_N=0 and no HALFOPEN_ORACLE_SEEDS: no scenarios to run")
+	}
 	parallel := envInt("HALFOPEN_ORACLE_PARALLEL", 2)
 	parallel = max(1, min(parallel, 3))
 	fmt.Printf("oracle seeds: %s (replay: HALFOPEN_ORACLE_SEEDS=%s go test ./samples/lab -run TestKernelOracle)\n", joinSeeds(seeds), joinSeeds(seeds))

@@ -319,10 +319,6 @@ func (f *facts) droppedSYN(a *WireAttempt, t time.Time) verdict {
 				r.Label, a.Client.Addr(), f.delta(t, "rule", r.Label))
 		}
 	}
-	if rp := f.rec.Scenario.Net.RPFilter; rp.IsValid() && rp == a.Client.Addr() && f.delta(t, "server", "TcpExtIPReversePathFilter") > 0 {
-		return one(bPreTCP, true, "reverse-path filter (rp_filter=1, %s routed via another interface; IPReversePathFilter +%d)",
-			rp, f.delta(t, "server", "TcpExtIPReversePathFilter"))
-	}
 	type cand struct {
 		branch string
 		q      tri
@@ -391,6 +387,10 @@ func (f *facts) ignoredAck(a *WireAttempt, cookie bool) verdict {
 	var v verdict
 	v.certain = true
 	n := 0
+	for _, r := range f.rulesFor("server", "ack", a.Client, t) {
+		n++
+		v.add(one(bPreTCP, true, "ACK at %s: random-loss rule %s (counter +%d) may have dropped it", clock(t), r.Label, f.delta(t, "rule", r.Label)))
+	}
 	if ov := f.deltaFrom(t, "TcpExtListenOverflows"); ov > 0 && f.sysctlInt("net.ipv4.tcp_abort_on_overflow", 0) == 0 {
 		n++
 		b := []string{bAcceptAck}

@@ -5,6 +5,7 @@
 //	lab keep --seed N DIR           run seeded scenario N and keep it as a bundle in DIR
 //	lab truth DIR...                derive expected.json/README.md again from a bundle's lab.json
 //	lab score DIR...                score halfopen on bundles (with and without snapshots)
+//	lab index                       rewrite the samples table of samples/README.md
 //	lab list                        the named scenarios
 package main
 
@@ -38,6 +39,8 @@ func main() {
 		err = truth(os.Args[2:])
 	case "score":
 		err = score(os.Args[2:])
+	case "index":
+		err = index()
 	case "list":
 		for _, n := range lab.NamedList() {
 			fmt.Println(n)
@@ -98,6 +101,13 @@ func sample(ctx context.Context, args []string) error {
 		root = r
 	}
 	l := &lab.Lab{}
+	defer func() {
+		if *out == "" {
+			if err := lab.WriteIndex(root); err != nil {
+				logf("samples table not updated: %v", err)
+			}
+		}
+	}()
 	for _, n := range names {
 		sc, err := lab.Named(n)
 		if err != nil {
@@ -174,4 +184,12 @@ func score(dirs []string) error {
 	fmt.Print(sum.Table())
 	fmt.Println(sum.LastLine())
 	return nil
+}
+
+func index() error {
+	root, err := lab.SamplesDir()
+	if err != nil {
+		return err
+	}
+	return lab.WriteIndex(root)
 }
