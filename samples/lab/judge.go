@@ -217,7 +217,7 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 		case !a.ServerBareAck.IsZero():
 			return []string{"answered_with_ack"}, "server answered the SYN with a bare ACK"
 		case len(a.SYNs) == 1 && end.Sub(a.SYNs[0]) < incompleteAfter:
-			return []string{"unanswered", "incomplete"}, fmt.Sprintf("one SYN, no answer, capture ended %.1f s later", end.Sub(a.SYNs[0]).Seconds())
+			return []string{"incomplete", "unanswered"}, fmt.Sprintf("one SYN, no answer, capture ended %.1f s later", end.Sub(a.SYNs[0]).Seconds())
 		}
 		return []string{"unanswered"}, fmt.Sprintf("%d SYNs, no answer", len(a.SYNs))
 	}
@@ -447,7 +447,7 @@ func (f *facts) listenerSummaries(atts []ExpAttempt, counters map[string]int64) 
 			order = append(order, a.Server)
 		}
 		l.Outcomes[a.Outcomes[0]]++
-		if a.Outcomes[0] != "established" && a.Outcomes[0] != "incomplete" && a.Branches[0] != bNone {
+		if a.Certain && a.Branches[0] != bNone {
 			branchVotes[a.Server][a.Branches[0]]++
 		}
 	}
@@ -467,14 +467,36 @@ func (f *facts) listenerSummaries(atts []ExpAttempt, counters map[string]int64) 
 	return out
 }
 
+// topVote is a listener's branch: the most common server-side drop among
+// its attempts; else syncookies if cookies answered some; else the most
+// common other branch (client_never_acked, synack_lost, ...).
 func topVote(votes map[string]int) string {
-	best, n := "", 0
-	for b, c := range votes {
-		if c > n || c == n && b < best {
-			best, n = b, c
+	best := func(keep func(string) bool) string {
+		b, n := "", 0
+		for k, c := range votes {
+			if keep(k) && (c > n || c == n && k < b) {
+				b, n = k, c
+			}
 		}
+		return b
 	}
-	return best
+	if b := best(isDrop); b != "" {
+		return b
+	}
+	if votes[bCookies] > 0 {
+		return bCookies
+	}
+	return best(func(string) bool { return true })
+}
+
+// isDrop: the branch is a server-side drop or refusal (README "Branches"),
+// not a healthy answer or something the client side did.
+func isDrop(b string) bool {
+	switch b {
+	case bNone, bCookies, bSynAckLost, bNeverAcked, bUnknown:
+		return false
+	}
+	return true
 }
 
 func (f *facts) everListened(server string) bool {

@@ -513,7 +513,7 @@ from 10.77.0.2 then connect one after the other: answered by cookie SYN-ACKs and
 		s.waitSynRecv(8080, 17)
 		s.phase("syn-queue-full")
 		s.clients(ConnSpec{Group: "real", From: clientV4, FromPort: 40100, To: to, N: 5, Stagger: 300 * time.Millisecond, Timeout: 3500 * time.Millisecond, Send: request}).Wait()
-		s.sleep(time.Second)
+		s.sleep(3 * time.Second)
 	})
 }
 

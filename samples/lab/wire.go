@@ -30,13 +30,16 @@ type Segment struct {
 	TSval      uint32
 	HasTS      bool
 	ipid       uint16
+	ifindex    uint32 // SLL2 only: the interface the frame was seen on
 }
 
 // Wire is what the lab read from a capture.
 type Wire struct {
 	LinkType   string
 	Segments   int
-	Duplicates int // frames that repeat the previous copy of the same packet within 5 ms
+	// Duplicates are frames that repeat a packet already seen on another
+	// interface within 5 ms (SLL2 says which interface).
+	Duplicates int
 	First      time.Time
 	Last       time.Time
 	Attempts   []*WireAttempt
@@ -145,6 +148,7 @@ func linkName(lt uint32) string {
 // decodeFrame extracts the TCP segment of a frame, if any.
 func decodeFrame(lt uint32, b []byte) (Segment, bool) {
 	var proto uint16
+	var ifindex uint32
 	switch lt {
 	case ltEthernet:
 		if len(b) < 14 {
@@ -166,11 +170,12 @@ func decodeFrame(lt uint32, b []byte) (Segment, bool) {
 		if len(b) < 20 {
 			return Segment{}, false
 		}
-		proto, b = binary.BigEndian.Uint16(b[0:]), b[20:]
+		proto, ifindex, b = binary.BigEndian.Uint16(b[0:]), binary.BigEndian.Uint32(b[4:]), b[20:]
 	default:
 		return Segment{}, false
 	}
 	var s Segment
+	s.ifindex = ifindex
 	var src, dst netip.Addr
 	var tcp []byte
 	switch proto {
@@ -243,14 +248,20 @@ type dupKey struct {
 	ipid       uint16
 }
 
+// seenCopy is the last copy of a packet: when and on which interface.
+type seenCopy struct {
+	t       time.Time
+	ifindex uint32
+}
+
 type wireTracker struct {
 	w       *Wire
 	current map[flowKey]*WireAttempt
-	seen    map[dupKey]time.Time
+	seen    map[dupKey]seenCopy
 }
 
 func newWireTracker(w *Wire) *wireTracker {
-	return &wireTracker{w: w, current: map[flowKey]*WireAttempt{}, seen: map[dupKey]time.Time{}}
+	return &wireTracker{w: w, current: map[flowKey]*WireAttempt{}, seen: map[dupKey]seenCopy{}}
 }
 
 func flagBits(s Segment) int {
@@ -265,11 +276,11 @@ func flagBits(s Segment) int {
 
 func (t *wireTracker) add(s Segment) {
 	k := dupKey{s.Src, s.Dst, s.Seq, s.AckNo, flagBits(s), s.Len, s.ipid}
-	if prev, ok := t.seen[k]; ok && s.T.Sub(prev) < 5*time.Millisecond && s.T.Sub(prev) >= 0 {
+	if prev, ok := t.seen[k]; ok && isCopy(prev, s) {
 		t.w.Duplicates++
 		return
 	}
-	t.seen[k] = s.T
+	t.seen[k] = seenCopy{s.T, s.ifindex}
 	t.w.Segments++
 	if t.w.First.IsZero() {
 		t.w.First = s.T
@@ -284,6 +295,15 @@ func (t *wireTracker) add(s Segment) {
 	} else if a := t.current[flowKey{s.Dst, s.Src}]; a != nil {
 		t.fromServer(a, s)
 	}
+}
+
+// isCopy: the same packet seen again on another interface within 5 ms.
+// On one interface an identical frame is a real second transmission (a
+// SYN-ACK retransmitted by the timer and again for the client's SYN
+// retransmit can leave within microseconds), so it is never a copy.
+func isCopy(prev seenCopy, s Segment) bool {
+	d := s.T.Sub(prev.t)
+	return prev.ifindex != s.ifindex && d >= 0 && d < 5*time.Millisecond
 }
 
 func (t *wireTracker) clientSYN(s Segment) {
