@@ -35,8 +35,8 @@ type Segment struct {
 
 // Wire is what the lab read from a capture.
 type Wire struct {
-	LinkType   string
-	Segments   int
+	LinkType string
+	Segments int
 	// Duplicates are frames that repeat a packet already seen on another
 	// interface within 5 ms (SLL2 says which interface).
 	Duplicates int
