@@ -72,7 +72,8 @@ func (g *gen) part(format string, args ...any) {
 // stresses are the main mechanisms, each crisp enough that its truth is
 // derivable from the kernel's counters.
 var stresses = []string{"healthy", "accept-stall", "slow-accept", "never-accept-exit", "spoofed-flood",
-	"firewall", "restart", "defer-accept", "reuseport-stuck", "synack-loss", "server-closes"}
+	"firewall", "restart", "defer-accept", "reuseport-stuck", "synack-loss", "server-closes",
+	"ack-overflow", "timewait-reuse"}
 
 func (g *gen) compose(sc *Scenario) {
 	s := g.spec
@@ -182,6 +183,10 @@ func (g *gen) serverDims(sc *Scenario) {
 	case "reuseport-stuck":
 		l.ReusePort, l.Backlog = true, g.between(1, 4)
 		g.part("SO_REUSEPORT group of 2 (backlog %d each), one member stuck (never accepts)", l.Backlog)
+	case "ack-overflow":
+		g.ackOverflow(sc, &l)
+	case "timewait-reuse":
+		g.timewaitReuse(&l)
 	case "server-closes":
 		l.Backlog, l.ServerCloses = 128, true
 		g.part("server closes first%s", map[bool]string{true: " after answering", false: " without sending anything"}[l.Reply])
@@ -269,6 +274,7 @@ func (g *gen) clientDims() {
 // pathDims draws firewall rules, loss and rp_filter.
 func (g *gen) pathDims(sc *Scenario) {
 	s := g.spec
+	first := len(s.Rules) // rules the main mechanism added schedule themselves
 	port := fmt.Sprint(s.Listeners[0].Spec.Addr.Port())
 	pick := func() netip.Addr { return g.cli[1+g.rng.IntN(len(g.cli)-1)] }
 	want := s.Stress == "firewall"
@@ -308,7 +314,7 @@ func (g *gen) pathDims(sc *Scenario) {
 				Stagger: 300 * time.Millisecond, Parallel: true, Timeout: 5 * time.Second, Send: request}})
 		}
 	}
-	for _, r := range s.Rules {
+	for _, r := range s.Rules[first:] {
 		if r.Side == "server" && g.chance(0.3) {
 			at := g.between(1000, 5000)
 			s.Events = append(s.Events, GenEvent{AtMS: at, Kind: "rule-add", Arg: r.Label})
@@ -320,15 +326,15 @@ func (g *gen) pathDims(sc *Scenario) {
 		}
 	}
 	for _, grp := range s.Groups {
-		for _, r := range s.Rules {
+		for _, r := range s.Rules[first:] {
 			if contains(r.Sources, grp.Conn.From.String()) {
 				return
 			}
 		}
 	}
 	// Every rule should meet traffic: give the first rule's source a group.
-	if len(s.Rules) > 0 {
-		src, _ := netip.ParseAddr(s.Rules[0].Sources[0])
+	if len(s.Rules) > first {
+		src, _ := netip.ParseAddr(s.Rules[first].Sources[0])
 		s.Groups = append(s.Groups, GenGroup{AtMS: g.between(0, 3000), Conn: ConnSpec{Group: "ruled", From: src, To: s.Listeners[0].Spec.Addr, N: g.between(2, 5),
 			Stagger: 250 * time.Millisecond, Parallel: true, Timeout: 4 * time.Second, Send: request}})
 	}
@@ -426,5 +432,86 @@ func (s *Spec) event(sc *script, e GenEvent, servers map[string]*Server, rules m
 		if sc.ok() {
 			sc.r.StopCapture()
 		}
+	case "tw-paws":
+		s.twPAWS(sc, e)
 	}
+}
+
+// ackOverflow: the handshakes of a held group complete on the client side
+// while a client-side rule holds back their ACK and data; a fill group
+// then fills the accept queue; the rule goes, and the held ACKs meet a full
+// accept queue (B07, or B08 with tcp_abort_on_overflow=1); later the app
+// accepts.
+func (g *gen) ackOverflow(sc *Scenario, l *ListenSpec) {
+	s := g.spec
+	l.Accepting, l.Backlog, l.Reply = false, g.between(1, 4), true
+	held := g.between(2, 4)
+	to := l.Addr
+	from := g.cli[0]
+	rule := holdRule("hold-ack", from, 41000, 41000+held-1, to)
+	s.Rules = append(s.Rules, rule)
+	s.Groups = append(s.Groups,
+		GenGroup{AtMS: 0, Conn: ConnSpec{Group: "held", From: from, FromPort: 41000, To: to, N: held, Parallel: true, Stagger: 50 * time.Millisecond,
+			Timeout: 5 * time.Second, Send: request, ReadTimeout: 15 * time.Second}},
+		GenGroup{AtMS: 400, Conn: ConnSpec{Group: "fill", From: from, FromPort: 41100, To: to, N: l.Backlog + 1, Parallel: true, Stagger: 20 * time.Millisecond,
+			Send: request, ReadTimeout: 15 * time.Second}})
+	release, resume := g.between(1000, 1500), g.between(4000, 9000)
+	s.Events = append(s.Events, GenEvent{AtMS: 0, Kind: "rule-add", Arg: rule.Label}, GenEvent{AtMS: release, Kind: "rule-del", Arg: rule.Label},
+		GenEvent{AtMS: resume, Kind: "resume"})
+	abort := g.chance(0.4)
+	if abort {
+		sc.ServerSysctls = append(sc.ServerSysctls, "net.ipv4.tcp_abort_on_overflow=1")
+	}
+	sc.ServerSysctls = append(sc.ServerSysctls, "net.ipv4.tcp_synack_retries="+fmt.Sprint(g.between(2, 5)))
+	g.part("listen backlog %d, app not accepting; %d handshakes' ACKs held back on the client until %d connections filled the accept queue (released at %.1f s, accepting at %.1f s, tcp_abort_on_overflow=%d)",
+		l.Backlog, held, l.Backlog+1, float64(release)/1000, float64(resume)/1000, map[bool]int{true: 1}[abort])
+}
+
+// timewaitReuse: the server closes first (TIME-WAIT on the server); the
+// same client ports connect again — some with a real connect() (newer
+// TSval: the TIME-WAIT socket accepts it), one with a hand-built SYN whose
+// TSval is older than the last one (PAWS: bare ACK, client RST, retry).
+func (g *gen) timewaitReuse(l *ListenSpec) {
+	s := g.spec
+	l.Backlog, l.Reply, l.ServerCloses = 128, true, true
+	n := g.between(2, 4)
+	to, from := l.Addr, clientV4
+	if s.Family == 6 {
+		from = clientV6
+	}
+	s.Groups = append(s.Groups,
+		GenGroup{AtMS: 0, Conn: ConnSpec{Group: "tw-first", From: from, FromPort: 45000, To: to, N: n, Stagger: 100 * time.Millisecond, Send: request, AwaitEOF: true, TSval: true}},
+		GenGroup{AtMS: 3000, Conn: ConnSpec{Group: "tw-reuse", From: from, FromPort: 45000, To: to, N: n, Stagger: 100 * time.Millisecond, Send: request, AwaitEOF: true}})
+	if s.Family == 4 {
+		s.Events = append(s.Events, GenEvent{AtMS: 1500, Kind: "tw-paws", Arg: "tw-first", N: 45000 + n - 1})
+		g.part("server closes first; %d client ports reconnect 3 s later (TIME-WAIT reuse), port %d first gets a hand-built SYN with an old TSval", n, 45000+n-1)
+		return
+	}
+	g.part("server closes first; %d client ports reconnect 3 s later (TIME-WAIT reuse)", n)
+}
+
+// twPAWS sends a SYN with an older TSval than the last one the client
+// used on port e.N (from the client log) to the server's TIME-WAIT socket.
+func (s *Spec) twPAWS(sc *script, e GenEvent) {
+	if !sc.ok() {
+		return
+	}
+	var last ClientRecord
+	sc.r.log.mu.Lock()
+	for _, c := range sc.r.log.Clients {
+		if c.Group == e.Arg && strings.HasSuffix(c.Client, fmt.Sprintf(":%d", e.N)) {
+			last = c
+		}
+	}
+	sc.r.log.mu.Unlock()
+	if last.TSval == 0 {
+		sc.r.Step("WARNING: no TSval recorded for port %d: no PAWS SYN sent", e.N)
+		return
+	}
+	from, err := netip.ParseAddrPort(last.Client)
+	if err != nil {
+		sc.err = fmt.Errorf("tw-paws: %w", err)
+		return
+	}
+	sc.raw("crafted", []RawSYN{{From: from, To: s.Listeners[0].Spec.Addr, ISN: 1000000, TSval: last.TSval - 100000}}, 0)
 }
