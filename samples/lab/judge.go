@@ -241,7 +241,13 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 	}
 	served := !a.ServerAckData.IsZero() || !a.ServerData.IsZero() || !a.ServerFIN.IsZero()
 	if !a.ServerRST.IsZero() && !a.ServerRST.Before(a.ClientAck) && !afterAck && !servedBy(a.ServerRST) {
-		return []string{"reset_after_ack"}, "server RST right after the client's ACK"
+		if a.answersClient(a.ServerRST) {
+			return []string{"reset_after_ack"}, "server RST right after the client's ACK"
+		}
+		// A RST out of the blue, long after the handshake: the connection
+		// was established and later reset (e.g. the app closed its
+		// listener with the connection still in the accept queue).
+		return []string{"established", "reset_after_ack"}, "handshake completed; the server reset the connection later, not in reply to the client"
 	}
 	switch {
 	case afterAck && served:
@@ -328,6 +334,10 @@ func (f *facts) afterSynAck(a *WireAttempt, outcome string, v *verdict) int {
 	}
 	answered := a.SYNs[max(0, a.synsBefore(a.SynAcks[0].T)-1)]
 	cq, cwhy := f.cookieSYN(a, answered)
+	if late := f.lateReset(a, outcome); late != nil {
+		v.add(*late)
+		return n + 1
+	}
 	switch outcome {
 	case "reset_after_ack":
 		t := a.ClientAck
@@ -362,6 +372,27 @@ func (f *facts) afterSynAck(a *WireAttempt, outcome string, v *verdict) int {
 		n++
 	}
 	return n
+}
+
+// lateReset explains an established connection the server reset later on
+// its own: its listening socket was closed just before (the queued
+// connection was reset with it) — not a handshake failure.
+func (f *facts) lateReset(a *WireAttempt, outcome string) *verdict {
+	if outcome != "established" || a.ServerRST.IsZero() || a.ServerRST.Before(a.ClientAck) || a.answersClient(a.ServerRST) {
+		return nil
+	}
+	for _, e := range f.rec.Listeners {
+		// The close is logged when close(2) returns, just after the RSTs
+		// it caused: compare without a sign.
+		if d := a.ServerRST.Sub(e.Time); e.Addr == a.Server && e.Event == "close" && d > -200*time.Millisecond && d < 200*time.Millisecond {
+			v := one(bNone, true, "RST at %s: the listening socket closed at %s with the connection still in its accept queue (never accepted)", clock(a.ServerRST), clock(e.Time))
+			v.branches = append(v.branches, bClosedPort)
+			return &v
+		}
+	}
+	v := one(bNone, false, "RST at %s long after the handshake, no listener close just before it", clock(a.ServerRST))
+	v.branches = append(v.branches, bUnknown)
+	return &v
 }
 
 // ignored: the server retransmitted its SYN-ACK after the client's ACK, or

@@ -59,6 +59,7 @@ type WireAttempt struct {
 	SYNs           []time.Time
 	SynAcks        []WireSynAck
 	ClientAck      time.Time   // first client segment after a SYN-ACK
+	ClientSegs     []time.Time // every client segment after the SYNs
 	ClientData     []time.Time // client segments with payload
 	ClientDataSeqs map[uint32]int
 	ServerAckData  time.Time // server acknowledged client bytes (or FIN)
@@ -320,6 +321,7 @@ func (t *wireTracker) clientSYN(s Segment) {
 
 func (t *wireTracker) fromClient(a *WireAttempt, s Segment) {
 	a.Last = s.T
+	a.ClientSegs = append(a.ClientSegs, s.T)
 	switch {
 	case s.RST:
 		setOnce(&a.ClientRST, s.T)
@@ -398,6 +400,17 @@ func (a *WireAttempt) firstAnswer() time.Time {
 		t = a.SynAcks[0].T
 	}
 	return t
+}
+
+// answersClient: t follows a client segment within 500 ms — the server's
+// packet at t is a reply to the client, not something it did on its own.
+func (a *WireAttempt) answersClient(t time.Time) bool {
+	for _, c := range a.ClientSegs {
+		if !c.After(t) && t.Sub(c) < 500*time.Millisecond {
+			return true
+		}
+	}
+	return false
 }
 
 // retransmittedData reports whether the client sent some payload twice.
