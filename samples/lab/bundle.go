@@ -52,8 +52,8 @@ func writeReadme(path string, res *Result, f *facts, about string) error {
 	}
 	b.WriteString("## Setup\n\n")
 	fmt.Fprintf(&b, "- Kernel `%s` (real kernel; nothing in the capture is crafted except raw SYNs the steps below name).\n", exp.Kernel)
-	fmt.Fprintf(&b, "- Namespaces: server %s, client %s, veth pair%s. Capture: %s side, interface `%s` (link type %s), offloads off.\n",
-		serverV4, clientV4, netExtras(rec.Scenario.Net), exp.Vantage, exp.Capture.Interface, exp.Capture.LinkType)
+	fmt.Fprintf(&b, "- Namespaces: server %s / %s, client %s / %s, veth pair%s. Capture: %s side, interface `%s` (link type %s), offloads off.\n",
+		serverV4, serverV6, clientV4, clientV6, netExtras(rec.Scenario.Net), exp.Vantage, exp.Capture.Interface, exp.Capture.LinkType)
 	if len(rec.Scenario.ServerSysctls) > 0 {
 		fmt.Fprintf(&b, "- Server sysctls: `%s` (everything else: fresh-namespace defaults, sysctl.txt).\n", strings.Join(rec.Scenario.ServerSysctls, "`, `"))
 	}

@@ -262,6 +262,9 @@ func (g *gen) clientDims() {
 		if s.Stress == "server-closes" && g.chance(0.5) {
 			c.SendDelay, c.Send = time.Second, request
 		}
+		if !c.Parallel {
+			shortenSequential(&c)
+		}
 		at := g.between(0, 5000)
 		if i == 0 {
 			at = g.between(0, 500)
@@ -271,7 +274,18 @@ func (g *gen) clientDims() {
 	g.part("%d client groups", n)
 }
 
-// pathDims draws firewall rules, loss and rp_filter.
+// shortenSequential keeps a one-after-the-other group within a few
+// seconds: its waits add up (8 connects × an 8 s read timeout would
+// stretch a scenario to a minute).
+func shortenSequential(c *ConnSpec) {
+	c.N = min(c.N, 4)
+	c.ReadTimeout = min(c.ReadTimeout, 2*time.Second)
+	c.SendDelay = min(c.SendDelay, 1500*time.Millisecond)
+	c.SynRetries = min(c.SynRetries, 1)
+	c.Timeout = min(c.Timeout, 3*time.Second)
+}
+
+// pathDims draws firewall rules, loss and the client-side SYN-ACK loss.
 func (g *gen) pathDims(sc *Scenario) {
 	s := g.spec
 	first := len(s.Rules) // rules the main mechanism added schedule themselves
