@@ -152,8 +152,20 @@ func keep(ctx context.Context, args []string) error {
 	return score([]string{dir})
 }
 
-func truth(dirs []string) error {
+// bundles keeps the directories that hold file (so samples/*/ can be
+// passed as is: samples/lab/ is not a bundle).
+func bundles(dirs []string, file string) []string {
+	var out []string
 	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, file)); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func truth(dirs []string) error {
+	for _, d := range bundles(dirs, "lab.json") {
 		res, err := lab.Derive(d)
 		if err != nil {
 			return err
@@ -165,7 +177,7 @@ func truth(dirs []string) error {
 
 func score(dirs []string) error {
 	var scores []*lab.Score
-	for _, d := range dirs {
+	for _, d := range bundles(dirs, "expected.json") {
 		exp, err := lab.ReadExpected(filepath.Join(d, "expected.json"))
 		if err != nil {
 			return err
