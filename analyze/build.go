@@ -88,6 +88,12 @@ func (l *listenerAgg) report() Listener {
 		}
 	}
 	r.Timeline, r.PeakFailures = l.timeline()
+	r.Closed = l.closing.report()
+	r.Flood = l.flood.report()
+	r.FailureRateAll = r.FailureRate
+	if all := l.attempts + l.flood.attempts; l.flood.attempts > 0 {
+		r.FailureRateAll = math.Round(float64(l.failed+l.flood.attempts)/float64(all)*1e4) / 1e4
+	}
 	return r
 }
 

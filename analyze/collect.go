@@ -3,6 +3,7 @@ package analyze
 import (
 	"container/heap"
 	"net/netip"
+	"sort"
 	"time"
 
 	"github.com/halfopen/halfopen/flows"
@@ -43,6 +44,86 @@ type listenerAgg struct {
 	limits      *Limits
 	depth       []depthSample         // ss Recv-Q over time, when a time series was given
 	remap       map[string]adjustment // candidate → final branch, set with verdicts
+	closing     closing
+	vantage     vantageVotes
+	flood       floodBucket // spoofed sources' attempts, not counted above
+	sketch      keySketch
+	ended       int64 // attempts the end of the capture cut short
+	lastSynAck  int64 // latest first SYN-ACK, Unix ns
+}
+
+// closing follows the RSTs a listener sent in answer to SYNs. RSTs after
+// the port had answered with SYN-ACKs (or dropped SYNs silently, as a full
+// queue does) mean the listener closed; SYN-ACKs after the last RST mean
+// it was opened again.
+type closing struct {
+	firstRST, lastRST int64 // Unix ns of the first and last RST to a SYN
+	resets            int64 // attempts answered by RST
+	firstAlive        int64 // first SYN-ACK or silently dropped SYN, Unix ns
+	synAckSecs        map[int64]bool
+}
+
+func (c *closing) note(a *flows.Attempt) {
+	if a.ServerRST != flows.None && (a.Outcome == flows.Reset || a.Outcome == flows.UnansweredThenReset) {
+		at := a.FirstSYN + int64(a.ServerRST)
+		if c.resets == 0 || at < c.firstRST {
+			c.firstRST = at
+		}
+		c.lastRST = max(c.lastRST, at)
+		c.resets++
+	}
+	alive := int64(0)
+	switch {
+	case a.SynAcks > 0:
+		alive = a.FirstSYN + int64(a.SynAckTimes[0].At)
+		if c.synAckSecs == nil {
+			c.synAckSecs = map[int64]bool{}
+		}
+		c.synAckSecs[alive/int64(time.Second)] = true
+	case a.Outcome == flows.Unanswered || a.Outcome == flows.UnansweredThenReset:
+		alive = a.FirstSYN
+	}
+	if alive != 0 && (c.firstAlive == 0 || alive < c.firstAlive) {
+		c.firstAlive = alive
+	}
+}
+
+func (c *closing) merge(o *closing) {
+	if o.resets > 0 {
+		if c.resets == 0 || o.firstRST < c.firstRST {
+			c.firstRST = o.firstRST
+		}
+		c.lastRST = max(c.lastRST, o.lastRST)
+		c.resets += o.resets
+	}
+	if o.firstAlive != 0 && (c.firstAlive == 0 || o.firstAlive < c.firstAlive) {
+		c.firstAlive = o.firstAlive
+	}
+	for sec := range o.synAckSecs {
+		if c.synAckSecs == nil {
+			c.synAckSecs = map[int64]bool{}
+		}
+		c.synAckSecs[sec] = true
+	}
+}
+
+// report describes the closing, or nil when the listener was not seen
+// closing (no RST, or RSTs from the start: nothing ever listened).
+func (c *closing) report() *Closed {
+	if c.resets == 0 || c.firstAlive == 0 || c.firstAlive >= c.firstRST {
+		return nil
+	}
+	r := &Closed{At: timeString(c.firstRST), LastReset: timeString(c.lastRST), Resets: c.resets}
+	again := int64(0)
+	for sec := range c.synAckSecs {
+		if sec > c.lastRST/int64(time.Second) && (again == 0 || sec < again) {
+			again = sec
+		}
+	}
+	if again != 0 {
+		r.AnsweringAgain = timePtr(again * int64(time.Second))
+	}
+	return r
 }
 
 type secondCount struct{ attempts, failures int64 }
@@ -126,25 +207,88 @@ type collector struct {
 	limit     int
 	srv       *server
 	last      *listenerAgg // the listener of the previous attempt
+	sus       suspects
+	// scanAttempts counts attempts routed to scans (see suspects.go).
+	scanAttempts int64
 }
 
 func newCollector(capture int, policy ListPolicy, limit int, srv *server) *collector {
 	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit, srv: srv}
 }
 
+// add takes one finished attempt: suspects (see suspects.go) are parked
+// or routed to a scan or a flood; everything else is aggregated.
 func (c *collector) add(a *flows.Attempt) {
+	if suspect(a) {
+		c.sus.note(a)
+		if !c.sus.routing {
+			c.sus.parked = append(c.sus.parked, *a)
+			if len(c.sus.parked) >= parkCap {
+				c.routeParked()
+				c.sus.routing = true
+			}
+			return
+		}
+		if c.dispatch(a) {
+			return
+		}
+	}
+	c.aggregate(a)
+}
+
+// dispatch sends a suspect to a scan or a flood, and reports whether it did.
+func (c *collector) dispatch(a *flows.Attempt) bool {
+	switch c.sus.route(a) {
+	case toScan:
+		c.scanAttempts++
+		return true
+	case toFlood:
+		c.listener(a.Server).flood.add(a)
+		return true
+	}
+	return false
+}
+
+// routeParked routes every parked suspect; those that are neither scan
+// nor flood are aggregated like any attempt.
+func (c *collector) routeParked() {
+	for i := range c.sus.parked {
+		if a := &c.sus.parked[i]; !c.dispatch(a) {
+			c.aggregate(a)
+		}
+	}
+	c.sus.parked = nil
+}
+
+// listener returns the aggregate of a server endpoint, creating it.
+func (c *collector) listener(server netip.AddrPort) *listenerAgg {
 	l := c.last
-	if l == nil || l.server != a.Server {
-		l = c.listeners[a.Server]
+	if l == nil || l.server != server {
+		l = c.listeners[server]
 		if l == nil {
-			l = newListenerAgg(a.Server)
+			l = newListenerAgg(server)
 			l.captures[c.capture] = true
-			c.listeners[a.Server] = l
+			c.listeners[server] = l
 		}
 		c.last = l // floods and load tests hammer one listener
 	}
+	return l
+}
+
+// aggregate folds an attempt into its listener.
+func (c *collector) aggregate(a *flows.Attempt) {
+	l := c.listener(a.Server)
 	l.attempts++
 	l.outcomes[a.Outcome]++
+	l.closing.note(a)
+	l.vantage.note(a)
+	l.sketch.add(a)
+	if a.CaptureEnded {
+		l.ended++
+	}
+	if a.SynAcks > 0 {
+		l.lastSynAck = max(l.lastSynAck, a.FirstSYN+int64(a.SynAckTimes[0].At))
+	}
 	failed := a.Outcome.Failed()
 	sec := a.FirstSYN / int64(time.Second)
 	sc := l.lastSecond
@@ -177,15 +321,25 @@ func (c *collector) add(a *flows.Attempt) {
 	var j judgement
 	listed := c.policy == ListAll || c.policy == ListFailed && a.Outcome != flows.Established
 	keep := listed && l.wouldKeep(c.capture, a, c.limit)
-	if ph := phaseOf(a); ph != phaseNone {
+	ph := phaseOf(a)
+	if ph != phaseNone {
 		j = c.srv.judge(a, ph, &l.hist, keep)
+	} else if aj, ok := c.srv.annotate(a, keep); ok {
+		j, ph = aj, phaseNone
+	}
+	if j.branch != "" {
 		agg := l.cands[j.branch]
 		if agg == nil {
 			agg = &branchAgg{}
 			l.cands[j.branch] = agg
 		}
 		if !j.text && agg.count < examplesFrom {
-			j = c.srv.judge(a, ph, &l.hist, true) // words for the verdict's examples
+			// words for the verdict's examples
+			if ph != phaseNone {
+				j = c.srv.judge(a, ph, &l.hist, true)
+			} else {
+				j, _ = c.srv.annotate(a, true)
+			}
 		}
 		agg.add(&j)
 		agg.note(a.Context)
@@ -244,6 +398,11 @@ func (l *listenerAgg) merge(o *listenerAgg, limit int) {
 		l.offer(k, limit)
 	}
 	l.verdicts = mergeVerdicts(l.verdicts, o.verdicts)
+	l.closing.merge(&o.closing)
+	l.ended += o.ended
+	l.lastSynAck = max(l.lastSynAck, o.lastSynAck)
+	l.flood.merge(&o.flood)
+	l.vantage.add(&o.vantage)
 	l.depth = append(l.depth, o.depth...)
 }
 
@@ -274,4 +433,94 @@ func mergeVerdicts(a, b []Verdict) []Verdict {
 type depthSample struct {
 	ns    int64
 	depth int
+}
+
+// vantage decides where the capture was taken from every listener's votes.
+func (c *collector) vantage() (string, string) {
+	var v vantageVotes
+	for _, l := range c.listeners {
+		v.add(&l.vantage)
+	}
+	return v.decide()
+}
+
+// sketchCap bounds a listener's sample of handshake keys.
+const sketchCap = 4096
+
+// keySketch samples the handshakes (client, server, ISN) a listener saw,
+// to tell whether two captures saw the same ones: a bottom-k sample,
+// the sketchCap smallest hashes, so two captures of the same handshakes
+// sample the same ones whatever their number.
+type keySketch struct {
+	keys  map[uint64]bool
+	limit uint64 // hashes above it are not kept; 0 while everything is
+}
+
+func (k *keySketch) add(a *flows.Attempt) { k.addHash(attemptHash(a)) }
+
+func (k *keySketch) addHash(h uint64) {
+	if k.limit != 0 && h > k.limit {
+		return
+	}
+	if k.keys == nil {
+		k.keys = map[uint64]bool{}
+	}
+	k.keys[h] = true
+	if len(k.keys) >= 2*sketchCap {
+		k.prune()
+	}
+}
+
+// prune keeps the sketchCap smallest hashes.
+func (k *keySketch) prune() {
+	hs := make([]uint64, 0, len(k.keys))
+	for h := range k.keys {
+		hs = append(hs, h)
+	}
+	sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
+	k.limit = hs[sketchCap-1]
+	for _, h := range hs[sketchCap:] {
+		delete(k.keys, h)
+	}
+}
+
+// overlap counts, below both sketches' limits, o's keys that k holds too
+// and o's keys.
+func (k *keySketch) overlap(o *keySketch) (shared, sampled int) {
+	limit := k.limit
+	if limit == 0 || o.limit != 0 && o.limit < limit {
+		limit = o.limit
+	}
+	for h := range o.keys {
+		if limit != 0 && h > limit {
+			continue
+		}
+		sampled++
+		if k.keys[h] {
+			shared++
+		}
+	}
+	return shared, sampled
+}
+
+func (k *keySketch) union(o *keySketch) {
+	for h := range o.keys {
+		k.addHash(h)
+	}
+}
+
+// attemptHash is an FNV-1a hash of a handshake's identity.
+func attemptHash(a *flows.Attempt) uint64 {
+	h := uint64(14695981039346656037)
+	mixIn := func(b []byte) {
+		for _, c := range b {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+	}
+	c, s := a.Client.Addr().As16(), a.Server.Addr().As16()
+	mixIn(c[:])
+	mixIn(s[:])
+	mixIn([]byte{byte(a.Client.Port() >> 8), byte(a.Client.Port()), byte(a.Server.Port() >> 8), byte(a.Server.Port()),
+		byte(a.ISN >> 24), byte(a.ISN >> 16), byte(a.ISN >> 8), byte(a.ISN)})
+	return h
 }

@@ -171,8 +171,8 @@ func (g Gate) Check(r *Report) string {
 	return ""
 }
 
-// sortedKeys returns a count map's keys in order, for stable messages.
-func sortedKeys(m map[string]int64) []string {
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -31,7 +31,7 @@ const promptAnswer = 500 * time.Millisecond
 // phaseOf classifies where an attempt failed.
 func phaseOf(a *flows.Attempt) phase {
 	switch a.Outcome {
-	case flows.Unanswered:
+	case flows.Unanswered, flows.UnansweredThenReset:
 		return phaseSynDropped
 	case flows.Reset:
 		return phaseReset
@@ -47,7 +47,7 @@ func phaseOf(a *flows.Attempt) phase {
 		switch {
 		case a.ServerBareAck != flows.None:
 			return phaseBareAck
-		case ackWasIgnored(a):
+		case ackWasIgnored(a) || a.DataHeld():
 			return phaseAckDropped
 		case a.SynAcks > 0 && a.SynAckTimes[0].At <= promptAnswer:
 			return phaseSynAckLost
@@ -182,9 +182,12 @@ func isBroadcastOrMulticast(ip netip.Addr) bool {
 
 func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgement {
 	j := judgement{branch: kernel.Unknown, conf: 0.2, text: text}
-	if a.Outcome == flows.Unanswered {
+	switch a.Outcome {
+	case flows.Unanswered:
 		j.add("packets", "%s, none answered", synTimesText{a})
-	} else {
+	case flows.UnansweredThenReset:
+		j.add("packets", "%s: dropped without reply, then answered by RST at +%s s — the listener had closed by then", synTimesText{a}, strings.TrimSuffix(fmt.Sprintf("%.1f", a.ServerRST.Seconds()), ".0"))
+	default:
 		first := a.SynAckTimes[0].At
 		j.add("packets", "%s; the first SYN-ACK came only %s after the first SYN, answering a retransmit", synTimesText{a}, fmtDur(first))
 	}
@@ -252,7 +255,9 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 			return j
 		}
 	}
-	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.eraMayBeAtMost(kernel.Era410) && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
+	// tcp_tw_recycle exists only up to 4.11: on the kernel assumed or known
+	// for the server, not merely on some era the evidence leaves open.
+	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.model.TwRecycle && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
 		j.branch, j.conf = kernel.PAWSPassive, 0.65
 		j.add("packets", "the server closed a connection from %s %s before this SYN (last TSval %d); this SYN's TSval %d is older — tcp_tw_recycle's per-peer PAWS check rejects it", a.Client.Addr(), fmtDur(ctx.PeerStampAgo), ctx.PeerStampTSval, a.SYNOptions.TSval)
 		if s.sysctl("net.ipv4.tcp_tw_recycle") == 1 {
@@ -281,17 +286,24 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		j.add("packets", "%d half-open handshakes when this SYN from a client IP new to the server arrived; SYNs from peers with a recent completed connection were answered at %d half-open: the last quarter of tcp_max_syn_backlog is kept for proven peers (4.12+)", ctx.HalfOpen, h.maxHalfOpenProven)
 		return j
 	}
-	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= h.maxHalfOpenOK*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
+	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= ctx.AnsweredHalfOpen*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
 		j.branch, j.conf = kernel.SynQueueFull, 0.45
 		if cookies == 0 && m != unknownInt {
 			j.branch = kernel.LastQuarter
 		}
-		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, h.maxHalfOpenOK)
+		j.add("packets", "%d half-open handshakes to this port when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the SYN queue was likely full", ctx.HalfOpen, ctx.AnsweredHalfOpen)
 		return j
 	}
-	if ctx.PendingAccept >= 2 && ctx.PendingAccept*10 >= h.maxPendingOK*9 && h.answered > 0 {
+	if ctx.AnsweredAround && ctx.PendingAccept <= ctx.AnsweredPending {
+		// Other clients' SYNs got through at the same moment and no queue
+		// was near its ceiling: the listener was not refusing work.
+		j.branch, j.conf = kernel.PreTCPDrop, 0.55
+		j.add("packets", "other SYNs to this port were answered within a second of this one while no queue was near full (%d half-open, %d unaccepted): the SYN was dropped before reaching TCP (firewall, conntrack, rp_filter) or selectively on its way", ctx.HalfOpen, ctx.PendingAccept)
+		return j
+	}
+	if ctx.PendingAccept >= 2 && ctx.PendingAccept > ctx.AnsweredPending && h.answered > 0 {
 		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.5
-		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, at the ceiling seen when SYNs were answered (%d): the accept queue was likely full", ctx.PendingAccept, h.maxPendingOK)
+		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, more than at any SYN the listener answered (%d at most): the accept queue was likely full", ctx.PendingAccept, ctx.AnsweredPending)
 		return j
 	}
 	if h.synAcksSeen == 0 {
@@ -363,9 +375,19 @@ func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 			n++
 		}
 	}
-	j.add("packets", "the client completed the handshake %s after the first SYN, yet the server retransmitted its SYN-ACK %d time(s) after that: it dropped the ACK and kept the request", fmtDur(a.FinalAck), n)
-	if a.ClientData != flows.None && a.ServerAckData == flows.None {
-		j.add("packets", "client data sent at %s was never acknowledged", fmtDur(a.ClientData))
+	if n > 0 {
+		j.add("packets", "the client completed the handshake %s after the first SYN, yet the server retransmitted its SYN-ACK %d time(s) after that: it dropped the ACK and kept the request", fmtDur(a.FinalAck), n)
+		if a.ClientData != flows.None && a.ServerAckData == flows.None {
+			j.add("packets", "client data sent at %s was never acknowledged", fmtDur(a.ClientData))
+		}
+	} else {
+		// No request state to retransmit from: the SYN-ACK was a syncookie
+		// (or the server forgot the request) and the ACK it got was dropped.
+		acked := "was never acknowledged"
+		if a.ServerAckData != flows.None {
+			acked = fmt.Sprintf("was acknowledged only %s after the first SYN", fmtDur(a.ServerAckData))
+		}
+		j.add("packets", "the client completed the handshake %s after the first SYN and sent data at %s, sent it %d more time(s), and it %s; the server never retransmitted its SYN-ACK: a stateless (syncookie) SYN-ACK whose ACK the server dropped", fmtDur(a.FinalAck), fmtDur(a.ClientData), a.DataRetransmits, acked)
 	}
 	if a.Outcome == flows.EstablishedAfterRetry {
 		j.add("packets", "a later client ACK or data got through once the queue had room")
@@ -375,9 +397,14 @@ func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 		j.conf = 0.88
 		j.add("ss", "ss %s from the ACK: Recv-Q %d > Send-Q %d — the accept queue was full", fmtDur(absDur(p.Time.Sub(ackAt))), p.Listener.RecvQ, p.Listener.SendQ)
 	}
-	if n == 1 && a.ClientData == flows.None && a.Outcome == flows.AckIgnored {
-		j.branch, j.conf = kernel.DeferAccept, 0.4
-		j.add("packets", "a single late SYN-ACK after the bare ACK and the client never sent data: a TCP_DEFER_ACCEPT listener waits for data")
+	if first, ok := s.deferredResend(a); ok {
+		j.branch, j.conf = kernel.DeferAccept, 0.7
+		j.add("packets", "after the bare ACK the server was silent until it re-sent its SYN-ACK %s after the first one, skipping the %s retransmit its timer would make: a TCP_DEFER_ACCEPT listener holds a bare ACK and re-sends only at the end of its deferral", fmtDur(first), fmtDur(s.model.SynAckRTO))
+		if a.ClientData != flows.None && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
+			j.conf = 0.8
+			j.add("packets", "the client's data was acknowledged at once: the listener was waiting for data, not full")
+		}
+		return j
 	}
 	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
 	case 0:
@@ -412,6 +439,89 @@ func (s *server) judgeNoAck(a *flows.Attempt, text bool) judgement {
 		j.add("packets", "a single SYN and no reply to the SYN-ACK: typical of spoofed (flood) sources or a client-side firewall")
 	}
 	return j
+}
+
+// deferredResend recognises TCP_DEFER_ACCEPT on the wire: the client's
+// bare ACK came before the server's first retransmit was due, yet the
+// server re-sent its SYN-ACK only much later (the deferral skips the
+// retransmits while it waits for data). It returns when the first re-sent
+// SYN-ACK came, after the first SYN-ACK.
+func (s *server) deferredResend(a *flows.Attempt) (time.Duration, bool) {
+	sas := a.RecordedSynAcks()
+	if len(sas) < 2 || a.FinalAck == flows.None || a.SYNs != 1 {
+		return 0, false
+	}
+	rto := s.model.SynAckRTO
+	if rto <= 0 {
+		rto = time.Second
+	}
+	first := sas[0].At
+	if a.FinalAck-first >= rto/2 || a.ClientData != flows.None && a.ClientData <= a.FinalAck {
+		return 0, false // the ACK came late, or carried data: nothing to defer
+	}
+	for _, sa := range sas[1:] {
+		if sa.Triggered {
+			continue
+		}
+		gap := sa.At - first
+		return gap, sa.AfterAck && gap >= rto*2+rto/2
+	}
+	return 0, false
+}
+
+// annotate names a branch for an attempt that got through but took a
+// path worth knowing: answered by a syncookie because the SYN queue was
+// full, or held by a TCP_DEFER_ACCEPT listener until data came.
+func (s *server) annotate(a *flows.Attempt, text bool) (judgement, bool) {
+	if a.SynAcks == 0 || a.FinalAck == flows.None {
+		return judgement{}, false
+	}
+	if j, ok := s.cookieAnswer(a, text); ok {
+		return j, true
+	}
+	if first, ok := s.deferredResend(a); ok {
+		j := judgement{branch: kernel.DeferAccept, conf: 0.75, text: text}
+		j.add("packets", "the bare ACK was held and the SYN-ACK re-sent only %s after the first one: a TCP_DEFER_ACCEPT listener; the connection was taken when data came", fmtDur(first))
+		return j, true
+	}
+	if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && a.ClientData != flows.None && a.ClientData-a.FinalAck >= 200*time.Millisecond && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
+		j := judgement{branch: kernel.DeferAccept, conf: 0.8, text: text}
+		j.add("packets", "a bare ACK, then %s of silence until the client's data, acknowledged at once; the kernel counted deferred ACKs (TCPDeferAcceptDrop +%d): a TCP_DEFER_ACCEPT listener held the bare ACK", fmtDur(a.ClientData-a.FinalAck), da)
+		return j, true
+	}
+	return judgement{}, false
+}
+
+// cookieAnswer tells whether the SYN-ACK was a syncookie: tcp_syncookies=2
+// answers every SYN so; with 1, a SYN finding the SYN queue full (its
+// capacity known from ss and sysctl) is; and a cookie SYN-ACK to a SYN
+// without timestamps carries only an MSS option, which a normal Linux
+// SYN-ACK to a SYN offering SACK or window scaling does not.
+func (s *server) cookieAnswer(a *flows.Attempt, text bool) (judgement, bool) {
+	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	j := judgement{branch: kernel.Syncookies, text: text}
+	switch qs := s.synQueueCapacity(a.Server); {
+	case cookies == 2:
+		j.conf = 0.9
+		j.add("sysctl", "net.ipv4.tcp_syncookies = 2: every SYN is answered with a syncookie")
+	case cookies == 1 && qs != unknownInt && a.Context.HalfOpen >= qs:
+		j.conf = 0.85
+		j.add("packets", "%d handshakes to this port were half-open when the SYN arrived, at or above the SYN queue's %d: with tcp_syncookies = 1 the SYN was answered by a syncookie", a.Context.HalfOpen, qs)
+	case cookies != 0 && strippedSynAck(a):
+		j.conf = 0.8
+		j.add("packets", "the SYN offered SACK or window scaling without timestamps and the SYN-ACK carried only an MSS option: the mark of a syncookie, which cannot store the other options")
+	default:
+		return judgement{}, false
+	}
+	return j, true
+}
+
+func strippedSynAck(a *flows.Attempt) bool {
+	syn, sa := a.SYNOptions, a.SynAckOptions
+	if a.SYNOptionsCut || syn.Has&flows.OptTimestamp != 0 || syn.Has&(flows.OptSACKPerm|flows.OptWScale) == 0 {
+		return false
+	}
+	return sa.Has&flows.OptMSS != 0 && sa.Has&(flows.OptSACKPerm|flows.OptWScale|flows.OptTimestamp) == 0
 }
 
 // youngNote adds the young>1 condition of kernels up to 4.9 (and RHEL7) to

@@ -15,6 +15,7 @@ type Report struct {
 	Schema    string     `json:"schema"`
 	Generator string     `json:"generator"`
 	Headline  string     `json:"headline"`
+	Notes     []string   `json:"notes"` // how several captures were read together
 	Totals    Totals     `json:"totals"`
 	Captures  []Capture  `json:"captures"`
 	Listeners []Listener `json:"listeners"`
@@ -31,6 +32,8 @@ type Totals struct {
 	Listeners        int              `json:"listeners"`
 	FailingListeners int              `json:"failing_listeners"`
 	Branches         map[string]int64 `json:"branches"`
+	FloodAttempts    int64            `json:"flood_attempts"` // not in Attempts
+	ScanAttempts     int64            `json:"scan_attempts"`  // not in Attempts
 }
 
 // Capture describes one input capture.
@@ -50,6 +53,10 @@ type Capture struct {
 	RST         int64      `json:"rst"`
 	Attempts    int64      `json:"attempts"`
 	PreExisting int64      `json:"preexisting_connections"`
+	Duplicates  int64      `json:"duplicate_frames"` // second copies of frames, dropped
+	Vantage     string     `json:"vantage"`          // server, client, middle or unknown
+	VantageWhy  string     `json:"vantage_evidence"`
+	Scans       []Scan     `json:"scans"`
 	Damaged     bool       `json:"damaged"`
 	Error       string     `json:"error,omitempty"` // set when the file could not be read at all
 	Warnings    []string   `json:"warnings"`
@@ -98,6 +105,46 @@ type Listener struct {
 	Limits          *Limits          `json:"limits"`
 	Listed          int              `json:"attempts_listed"`
 	Omitted         int64            `json:"attempts_omitted"`
+	Closed          *Closed          `json:"closed,omitempty"`
+	Flood           *Flood           `json:"flood,omitempty"`
+	// FailureRateAll is the failure rate with the flood's attempts
+	// counted as failures too (equal to FailureRate without a flood).
+	FailureRateAll float64 `json:"failure_rate_all"`
+}
+
+// Scan is one source that probed many ports (or hosts) without
+// completing handshakes; its probes are not counted as failing clients.
+type Scan struct {
+	Source       string `json:"source"`
+	Ports        int64  `json:"ports"`     // distinct ports probed
+	PortList     []int  `json:"port_list"` // the lowest 64
+	Hosts        int64  `json:"hosts"`
+	HostsAtLeast bool   `json:"hosts_at_least,omitempty"`
+	Attempts     int64  `json:"attempts"`
+	Open         int64  `json:"answered"` // probes answered with SYN-ACK
+	First        string `json:"first"`
+	Last         string `json:"last"`
+}
+
+// Flood is a listener's spoofed SYN flood: many sources that sent one SYN
+// each and never completed. Its attempts are not in the listener's
+// attempts, failures and failure rate.
+type Flood struct {
+	Sources        int64            `json:"sources"`
+	SourcesAtLeast bool             `json:"sources_at_least,omitempty"`
+	Attempts       int64            `json:"attempts"`
+	First          string           `json:"first"`
+	Last           string           `json:"last"`
+	Outcomes       map[string]int64 `json:"outcomes"`
+}
+
+// Closed says the listener closed during the capture: after answering
+// SYNs (or dropping them silently) the port answered them with RST.
+type Closed struct {
+	At             string  `json:"at"`         // the first RST to a SYN
+	LastReset      string  `json:"last_reset"` // the last one
+	Resets         int64   `json:"resets"`     // attempts answered by RST
+	AnsweringAgain *string `json:"answering_again"`
 }
 
 // Percentiles of a duration distribution, in milliseconds.

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/halfopen/halfopen/analyze/kernel"
 	"github.com/halfopen/halfopen/flows"
 )
 
@@ -45,8 +47,9 @@ const DefaultMaxListed = 1000
 
 // captureResult is what reading one input produced.
 type captureResult struct {
-	capture Capture
-	coll    *collector
+	capture     Capture
+	coll        *collector
+	first, last int64 // Unix ns of its first and last packet; 0 without packets
 }
 
 // Run analyses the inputs and returns the report. A capture that cannot be
@@ -77,6 +80,88 @@ func Run(inputs []Input, opts Options) *Report {
 	return assemble(results, opts)
 }
 
+// incidentSlack is how far apart two captures may be and still be one
+// incident: files a capture rotated into (tcpdump -C/-G) follow each other
+// closely.
+const incidentSlack = time.Second
+
+// incidents groups the captures that overlap in time (one incident, seen
+// in several files or from several places); captures of different times
+// are kept apart, so two unrelated captures sharing an ip:port do not
+// merge into one figure. It returns each capture's group and a note.
+func incidents(results []captureResult) ([]int, []string) {
+	group := make([]int, len(results))
+	order := make([]int, 0, len(results))
+	for i, res := range results {
+		group[i] = -1
+		if res.first != 0 {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return results[order[a]].first < results[order[b]].first })
+	n, end := 0, int64(0)
+	for k, i := range order {
+		if k == 0 || results[i].first > end+int64(incidentSlack) {
+			n++
+			end = results[i].last
+		}
+		end = max(end, results[i].last)
+		group[i] = n - 1
+	}
+	for i := range group {
+		if group[i] < 0 { // unreadable or empty: a group of its own
+			group[i] = n
+			n++
+		}
+	}
+	var notes []string
+	if len(order) > 1 {
+		spans := make([][]string, n)
+		for _, i := range order {
+			spans[group[i]] = append(spans[group[i]], results[i].capture.Path)
+		}
+		var words []string
+		for _, sp := range spans {
+			if len(sp) > 0 {
+				words = append(words, strings.Join(sp, " + "))
+			}
+		}
+		if len(words) > 1 {
+			notes = append(notes, fmt.Sprintf("the captures cover %d separate times (%s): listeners are combined only within one time span, never across them", len(words), strings.Join(words, "; ")))
+		} else {
+			notes = append(notes, fmt.Sprintf("the captures overlap in time (%s): read as one incident, listeners on the same address combined", words[0]))
+		}
+	}
+	return group, notes
+}
+
+// combine merges the views several captures of one incident have of a
+// listener. Two captures of the same traffic (one on each end, or a mirror
+// port and the host) hold the same handshakes: a view whose sampled
+// handshakes mostly appear in the views already taken is not added again.
+func combine(views []*listenerAgg, results []captureResult, limit int) (*listenerAgg, string) {
+	sort.SliceStable(views, func(i, j int) bool { return views[i].attempts > views[j].attempts })
+	out := newListenerAgg(views[0].server)
+	out.limits = views[0].limits
+	out.depth = nil // merge adds every capture's samples
+	var twice []string
+	for _, v := range views {
+		if shared, sampled := out.sketch.overlap(&v.sketch); out.attempts > 0 && sampled > 0 && shared*2 > sampled {
+			for c := range v.captures {
+				out.captures[c] = true
+				twice = append(twice, results[c].capture.Path)
+			}
+			continue
+		}
+		out.merge(v, limit)
+		out.sketch.union(&v.sketch)
+	}
+	if len(twice) == 0 {
+		return out, ""
+	}
+	return out, fmt.Sprintf("%s: the same handshakes appear in %s as in the capture with the most of them; counted once", out.server, strings.Join(twice, ", "))
+}
+
 // readOne reads one capture into a collector.
 func readOne(index int, in Input, opts Options) captureResult {
 	srv := newServer(in.Snapshots)
@@ -87,12 +172,23 @@ func readOne(index int, in Input, opts Options) captureResult {
 	}
 	c, err := flows.ReadFile(in.Path, fo, coll.add)
 	if err != nil {
-		return captureResult{capture: Capture{Index: index, Path: in.name(), file: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}}, coll: coll}
+		return captureResult{capture: Capture{Index: index, Path: in.name(), file: in.Path, Error: inputError(err), LinkTypes: []string{}, Warnings: []string{}, Snapshots: []string{}, Listeners: []Listener{}, Scans: []Scan{}}, coll: coll}
 	}
+	coll.routeParked()
 	cr := captureReport(index, c)
 	cr.Path, cr.file = in.name(), in.Path
+	cr.Scans = coll.sus.scans()
 	if !srv.kernelKnown {
 		srv.pickKernel(measuredSynAckRTO(coll))
+	}
+	cr.Vantage, cr.VantageWhy = coll.vantage()
+	srv.vantage = cr.Vantage
+	if srv.vantage == VantageClient {
+		if srv.snaps.Empty() {
+			cr.Warnings = append(cr.Warnings, "the capture was taken on the client side ("+cr.VantageWhy+"): it cannot show whether SYNs reached the server; SYNs the server never answered are not blamed on a server-side branch without the server's snapshots or a capture taken there")
+		} else {
+			cr.Warnings = append(cr.Warnings, "the capture was taken on the client side ("+cr.VantageWhy+"); the verdicts rest on the server's snapshots given with it")
+		}
 	}
 	for _, l := range coll.listeners {
 		srv.finish(l)
@@ -103,6 +199,8 @@ func readOne(index int, in Input, opts Options) captureResult {
 			}
 		}
 	}
+	cr.Warnings = append(cr.Warnings, srv.unseenDrops(coll.listeners, c.Last)...)
+	cr.Warnings = append(cr.Warnings, silentHosts(coll.listeners)...)
 	kinfo := srv.kinfo
 	cr.Kernel = &kinfo
 	cr.Warnings = append(cr.Warnings, srv.warnings...)
@@ -112,7 +210,41 @@ func readOne(index int, in Input, opts Options) captureResult {
 	if in.Snapshots != nil {
 		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
 	}
-	return captureResult{capture: cr, coll: coll}
+	return captureResult{capture: cr, coll: coll, first: c.First, last: c.Last}
+}
+
+// silentHosts warns about server hosts that sent nothing at all — no
+// SYN-ACK, RST or ACK — to the SYNs that reached them: from the capture
+// alone a one-way capture and a host that drops everything look the same.
+func silentHosts(listeners map[netip.AddrPort]*listenerAgg) []string {
+	type host struct {
+		syns     int64
+		answered bool
+		ports    int
+	}
+	hosts := map[netip.Addr]*host{}
+	for srv, l := range listeners {
+		h := hosts[srv.Addr()]
+		if h == nil {
+			h = &host{}
+			hosts[srv.Addr()] = h
+		}
+		h.ports++
+		silent := l.outcomes[flows.Unanswered] + l.outcomes[flows.Incomplete]
+		h.syns += l.attempts
+		if l.attempts > silent || l.flood.outcomes[flows.SynAckUnacked] > 0 {
+			h.answered = true
+		}
+	}
+	var out []string
+	for addr, h := range hosts {
+		if h.answered || h.syns < 2 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s answered none of the %d handshake attempts to its %s: either the capture holds only the traffic towards it (a one-way tap, or a filter such as 'dst host'), or the host was down or dropped everything", addr, h.syns, counted(int64(h.ports), "port", "ports")))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // measuredSynAckRTO is the server's initial SYN-ACK retransmit interval as
@@ -170,6 +302,7 @@ func captureReport(index int, c *flows.Capture) Capture {
 		RST:         c.Stats.RST,
 		Attempts:    c.Stats.Attempts,
 		PreExisting: c.Stats.PreExisting,
+		Duplicates:  c.Duplicates,
 		Damaged:     c.Damaged,
 		Warnings:    append([]string{}, c.Warnings...),
 		Snapshots:   []string{},
@@ -195,8 +328,10 @@ func assemble(results []captureResult, opts Options) *Report {
 		Attempts:  []Attempt{},
 		Totals:    Totals{Outcomes: outcomeMap(&[flows.NumOutcomes]int64{}), Branches: map[string]int64{}},
 	}
-	combined := map[string]*listenerAgg{}
-	for _, res := range results {
+	group, notes := incidents(results)
+	r.Notes = append([]string{}, notes...)
+	parts := map[string][]*listenerAgg{} // per incident and address, every capture's view
+	for i, res := range results {
 		c := res.capture
 		perCapture := map[string]*listenerAgg{}
 		for srv, l := range res.coll.listeners {
@@ -206,16 +341,20 @@ func assemble(results []captureResult, opts Options) *Report {
 			lr := l.report()
 			lr.Listed = 0 // attempts are listed once, under the combined view
 			c.Listeners = append(c.Listeners, lr)
-			key := l.server.String()
-			if combined[key] == nil {
-				combined[key] = newListenerAgg(l.server)
-				combined[key].limits = l.limits
-				combined[key].depth = nil // merge adds every capture's samples
-			}
-			combined[key].merge(l, opts.MaxListed)
+			key := fmt.Sprintf("%d %s", group[i], l.server)
+			parts[key] = append(parts[key], l)
 		}
 		r.Captures = append(r.Captures, c)
 		r.Totals.Packets += c.Packets
+		r.Totals.ScanAttempts += res.coll.scanAttempts
+	}
+	combined := map[string]*listenerAgg{}
+	for _, key := range sortedKeys(parts) {
+		l, note := combine(parts[key], results, opts.MaxListed)
+		combined[key] = l
+		if note != "" {
+			r.Notes = append(r.Notes, note)
+		}
 	}
 	r.Totals.Captures = len(results)
 	for _, l := range sortedListeners(combined) {
@@ -223,6 +362,7 @@ func assemble(results []captureResult, opts Options) *Report {
 		r.Listeners = append(r.Listeners, lr)
 		r.Totals.Attempts += l.attempts
 		r.Totals.Failed += l.failed
+		r.Totals.FloodAttempts += l.flood.attempts
 		if l.failed > 0 {
 			r.Totals.FailingListeners++
 		}
@@ -245,16 +385,59 @@ func assemble(results []captureResult, opts Options) *Report {
 }
 
 // headline is the report's first sentence: who failed whom, how often.
+// It never says all went well when attempts were cut off or the kernel
+// counted drops the capture does not show, and it names the floods and
+// scans kept out of the counts.
 func headline(r *Report) string {
-	if r.Totals.Attempts == 0 {
-		return "No TCP handshake attempts in the capture."
+	t := r.Totals
+	incomplete := t.Outcomes[flows.Incomplete.String()]
+	var s string
+	switch {
+	case t.Attempts == 0 && t.FloodAttempts == 0 && t.ScanAttempts == 0:
+		s = "No TCP handshake attempts in the capture."
+	case t.Failed == 0:
+		s = noFailureHeadline(r, incomplete)
+	default:
+		s = failureHeadline(r)
+		if incomplete > 0 {
+			s = strings.TrimSuffix(s, ".") + fmt.Sprintf("; %s cut off by the end of the capture.", counted(incomplete, "more attempt was", "more attempts were"))
+		}
 	}
-	if r.Totals.Failed == 0 {
-		return fmt.Sprintf("All %d handshake attempts to %d listener(s) succeeded on the first SYN.", r.Totals.Attempts, r.Totals.Listeners)
+	return s + suspectsNote(r)
+}
+
+// noFailureHeadline words a report without failed attempts.
+func noFailureHeadline(r *Report, incomplete int64) string {
+	t := r.Totals
+	for _, l := range r.Listeners {
+		if l.Failed == 0 && len(l.Verdicts) > 0 && isDropBranch(l.Verdicts[0].Branch) {
+			v := l.Verdicts[0]
+			return fmt.Sprintf("No handshake failed in the capture, but the kernel counted drops it does not show: %s most likely %s (%s, confidence %.2f).",
+				l.Server, lowerFirst(v.Title), v.Branch, v.Confidence)
+		}
 	}
+	done := t.Attempts - incomplete
+	listeners := counted(int64(t.Listeners), "listener", "listeners")
+	switch {
+	case t.Attempts == 0:
+		return "No handshake attempt from a real client in the capture."
+	case done == 0:
+		return fmt.Sprintf("The capture ended before any of its %s to %s finished.", counted(t.Attempts, "handshake attempt", "handshake attempts"), listeners)
+	case done == 1 && incomplete == 0:
+		return fmt.Sprintf("The only handshake attempt (to %s) succeeded on the first SYN.", listeners)
+	case incomplete > 0:
+		return fmt.Sprintf("All %s to %s succeeded on the first SYN; %s cut off by the end of the capture.",
+			counted(done, "completed handshake attempt", "completed handshake attempts"), listeners, counted(incomplete, "more attempt was", "more attempts were"))
+	}
+	return fmt.Sprintf("All %d handshake attempts to %s succeeded on the first SYN.", t.Attempts, listeners)
+}
+
+// failureHeadline words a report with failed attempts.
+func failureHeadline(r *Report) string {
+	t := r.Totals
 	worst := r.Listeners[0]
-	s := fmt.Sprintf("%d of %d listener(s) failed clients; worst: %s failed %d of %d attempts (%s)",
-		r.Totals.FailingListeners, r.Totals.Listeners, worst.Server, worst.Failed, worst.Attempts, Percent(worst.FailureRate))
+	s := fmt.Sprintf("%d of %s failed clients; worst: %s failed %d of %s (%s)",
+		t.FailingListeners, counted(int64(t.Listeners), "listener", "listeners"), worst.Server, worst.Failed, counted(worst.Attempts, "attempt", "attempts"), Percent(worst.FailureRate))
 	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != "unknown" {
 		v := worst.Verdicts[0]
 		s += fmt.Sprintf(": most likely %s (%s, confidence %.2f)", lowerFirst(v.Title), v.Branch, v.Confidence)
@@ -264,6 +447,46 @@ func headline(r *Report) string {
 		s += ", mostly " + o
 	}
 	return s + "."
+}
+
+// suspectsNote names the floods and scans kept out of the counts.
+func suspectsNote(r *Report) string {
+	var parts []string
+	for _, l := range r.Listeners {
+		if f := l.Flood; f != nil {
+			at := ""
+			if f.SourcesAtLeast {
+				at = "at least "
+			}
+			parts = append(parts, fmt.Sprintf("a spoofed SYN flood against %s (%s from %s%s)", l.Server,
+				counted(f.Attempts, "SYN", "SYNs"), at, counted(f.Sources, "source", "sources")))
+		}
+	}
+	for _, c := range r.Captures {
+		for _, sc := range c.Scans {
+			parts = append(parts, fmt.Sprintf("a port scan from %s (%s)", sc.Source, counted(sc.Ports, "port", "ports")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if len(parts) > 3 {
+		parts = append(parts[:3], fmt.Sprintf("%d more", len(parts)-3))
+	}
+	return " Not counted as clients: " + strings.Join(parts, "; ") + "."
+}
+
+// counted words a count with the right noun: "1 listener", "3 listeners".
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func isDropBranch(name string) bool {
+	b, ok := kernel.Lookup(name)
+	return ok && b.Drop
 }
 
 // mainFailure names the most frequent failed outcome of a listener.

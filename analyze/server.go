@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type server struct {
 	sysctlVals  *snapshot.Sysctl
 	warnings    []string
 	ssCache     map[netip.AddrPort][]snapshot.ListenerPoint
+	vantage     string // where the capture was taken (Vantage*), set once it is read
 }
 
 // unknownInt marks a sysctl that no snapshot gave.
@@ -37,6 +39,11 @@ func newServer(s *Snapshots) *server {
 		srv.snaps = s
 	}
 	srv.sysctlVals = s.Sysctl
+	if s.SS != nil {
+		for _, n := range s.SS.Notes {
+			srv.warnings = append(srv.warnings, "ss snapshot: "+n)
+		}
+	}
 	srv.loadCounters()
 	srv.pickKernel(0)
 	return srv
@@ -54,12 +61,20 @@ func (s *server) sysctl(key string) int {
 	return int(v)
 }
 
-// loadCounters turns the counter snapshots into deltas.
+// loadCounters turns the counter snapshots into deltas. Absolute
+// snapshots are put in the order their content proves (counters only
+// grow); snapshots that contradict each other give no delta at all.
 func (s *server) loadCounters() {
 	cs := s.snaps.Counters
 	for _, c := range cs {
 		for k := range c.Values {
 			s.counterHas[k] = true
+		}
+		for _, n := range c.Notes {
+			if n == snapshot.NoteNstatAssumedAbsolute && len(cs) > 1 {
+				continue // two snapshots are read as before/after; their content is checked
+			}
+			s.warnings = append(s.warnings, fmt.Sprintf("%s: %s", filepath.Base(c.Source), n))
 		}
 	}
 	var abs []*snapshot.Counters
@@ -76,15 +91,24 @@ func (s *server) loadCounters() {
 			abs = append(abs, c)
 		}
 	}
-	if s.delta == nil && len(abs) >= 2 {
-		d, err := snapshot.Delta(abs[0], abs[len(abs)-1])
-		if err != nil {
-			s.warnings = append(s.warnings, fmt.Sprintf("counter snapshots: %v", err))
+	if s.delta != nil {
+		return
+	}
+	switch {
+	case len(abs) >= 2:
+		ord := snapshot.OrderCounters(abs)
+		s.warnings = append(s.warnings, ord.Warnings...)
+		if !ord.Usable {
 			return
 		}
+		first, last := ord.Snapshots[0], ord.Snapshots[len(ord.Snapshots)-1]
+		d := snapshot.Subtract(first, last)
+		for _, n := range d.Notes {
+			s.warnings = append(s.warnings, "counter deltas: "+n)
+		}
 		s.delta = d.Values
-		s.deltaText = fmt.Sprintf("between %s and %s", abs[0].Source, abs[len(abs)-1].Source)
-	} else if s.delta == nil && len(abs) == 1 {
+		s.deltaText = fmt.Sprintf("between %s and %s", first.Source, last.Source)
+	case len(abs) == 1:
 		s.warnings = append(s.warnings, fmt.Sprintf("only one absolute counter snapshot (%s): counters since boot cannot be tied to the capture; give one taken before and one after", abs[0].Source))
 	}
 }

@@ -14,7 +14,7 @@ import (
 type Snapshots struct {
 	Sysctl    *snapshot.Sysctl
 	SS        *snapshot.SSSeries
-	Counters  []*snapshot.Counters // in time (or file) order
+	Counters  []*snapshot.Counters // as given; their content decides the order (see snapshot.OrderCounters)
 	Kernel    string               // --kernel, or uname.txt of a bundle
 	KernelSrc string               // where Kernel came from
 	Files     []string             // the files read, for the report
@@ -64,6 +64,7 @@ func LoadSnapshots(f SnapshotFiles) (*Snapshots, error) {
 			s.SS = ss
 		} else {
 			s.SS.Blocks = append(s.SS.Blocks, ss.Blocks...)
+			s.SS.Notes = append(s.SS.Notes, ss.Notes...)
 		}
 		s.Files = append(s.Files, p)
 	}
@@ -75,10 +76,6 @@ func LoadSnapshots(f SnapshotFiles) (*Snapshots, error) {
 		s.Counters = append(s.Counters, v.(*snapshot.Counters))
 		s.Files = append(s.Files, p)
 	}
-	sort.SliceStable(s.Counters, func(i, j int) bool {
-		a, b := s.Counters[i].Time, s.Counters[j].Time
-		return !a.IsZero() && !b.IsZero() && a.Before(b)
-	})
 	return s, nil
 }
 
@@ -117,7 +114,8 @@ func bundleCapture(dir string) (string, error) {
 }
 
 // LoadBundle reads a bundle directory: capture.* plus sysctl.txt, ss.txt,
-// nstat*.txt (sorted by name: the first is "before", the last "after") and
+// nstat*.txt (their content decides which is "before": see
+// snapshot.OrderCounters) and
 // uname.txt, each optional. extra adds files given by flags.
 func LoadBundle(dir string, extra SnapshotFiles) (Input, error) {
 	capture, err := bundleCapture(dir)

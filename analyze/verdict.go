@@ -197,8 +197,44 @@ func (s *server) counterBranch(backlog int) (string, []Evidence) {
 	return "", nil
 }
 
-// adjust weighs a candidate branch against listener-wide evidence.
+// adjust weighs a candidate branch against listener-wide evidence, then
+// makes sure the result is a branch the server's kernel has at all.
 func (s *server) adjust(cand string, backlog int) adjustment {
+	adj := s.weigh(cand, backlog)
+	if s.clientSideOnly() && silentServerDrop(adj.final) {
+		adj.ev = append(adj.ev, evAgainst("capture", "the capture was taken on the client: it cannot show whether these packets reached the server, so %s (a server-side drop) is not claimed; they may have been lost on the way, dropped by a firewall, or dropped by the server — a capture or counters from the server decide", adj.final))
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.2
+		return adj
+	}
+	if x, err := kernel.Explain(adj.final, s.model); err == nil && !x.Applies {
+		adj.ev = append(adj.ev, evAgainst("kernel", "%s cannot happen on %s: %s", adj.final, s.model.Name, lowerFirst(x.Condition)))
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.3
+	}
+	return adj
+}
+
+// clientSideOnly reports whether all there is comes from the client's
+// side: a client-side capture and no snapshot of the server.
+func (s *server) clientSideOnly() bool {
+	return s.vantage == VantageClient && s.snaps.Empty()
+}
+
+// silentServerDrop reports whether a branch says the server dropped
+// something without answering: what a client-side capture cannot tell
+// from loss on the way. Branches with an answer (RST) or none at all
+// (client_never_acked) stay.
+func silentServerDrop(branch string) bool {
+	switch branch {
+	case kernel.ClosedPort, kernel.AcceptQueueFullRst, kernel.Unknown:
+		return false
+	}
+	b, _ := kernel.Lookup(branch)
+	return b.Drop || branch == kernel.SynAckLost
+}
+
+// weigh weighs a candidate branch against listener-wide evidence:
+// counters, sysctls and the kernel era.
+func (s *server) weigh(cand string, backlog int) adjustment {
 	adj := adjustment{final: cand}
 	cookies := s.sysctl("net.ipv4.tcp_syncookies")
 	if synDropFamily[cand] {
@@ -260,8 +296,15 @@ func (s *server) adjust(cand string, backlog int) adjustment {
 			} else {
 				adj.delta = -0.35
 				adj.ev = append(adj.ev, evAgainst("counter", "%s: no accept-queue overflow was counted", line))
-				if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && cand == kernel.AcceptQueueFullAck {
+				da, _ := s.counter("TcpExtTCPDeferAcceptDrop")
+				switch {
+				case da > 0 && cand == kernel.AcceptQueueFullAck:
 					adj.final, adj.delta = kernel.DeferAccept, 0.2
+				case cand == kernel.AcceptQueueFullAck && s.synDropCountersVisible():
+					// The server behaved as if the ACK never came, and no
+					// listener counter moved: it never reached TCP.
+					adj.final, adj.delta = kernel.PreTCPDrop, 0.15
+					adj.ev = append(adj.ev, ev("counter", "%s: the handshake ACK never reached the listener — dropped before TCP (firewall, conntrack) after the capture point", s.counterLine("TcpExtListenOverflows", "TcpExtTCPDeferAcceptDrop")))
 				}
 			}
 		}
@@ -370,7 +413,7 @@ func sortVerdicts(out []Verdict) {
 func (s *server) finish(l *listenerAgg) {
 	l.verdicts, l.remap = s.listenerVerdicts(l)
 	if v, ok := s.cookieVerdict(l); ok {
-		l.verdicts = append(l.verdicts, v)
+		l.verdicts = mergeVerdict(l.verdicts, v)
 		sortVerdicts(l.verdicts)
 	}
 	for _, k := range l.kept {
@@ -535,4 +578,22 @@ func tailorAcceptFix(v *Verdict, lim *Limits) {
 		return
 	}
 	v.Fix[is].Why = fmt.Sprintf("The listener's backlog %d equals net.core.somaxconn: somaxconn caps it, whatever the application asks. ", b) + v.Fix[is].Why
+}
+
+// mergeVerdict adds v to vs, or folds it into the verdict of the same
+// branch: attempts judged so from packets and the counters' account.
+func mergeVerdict(vs []Verdict, v Verdict) []Verdict {
+	for i := range vs {
+		if vs[i].Branch != v.Branch {
+			continue
+		}
+		vs[i].Confidence = max(vs[i].Confidence, v.Confidence)
+		for _, e := range v.Evidence {
+			if !hasEvidence(vs[i].Evidence, e) {
+				vs[i].Evidence = append(vs[i].Evidence, e)
+			}
+		}
+		return vs
+	}
+	return append(vs, v)
 }

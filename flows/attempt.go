@@ -15,6 +15,7 @@ const (
 	EstablishedAfterRetry                // got through only after SYN retransmits or an ignored ACK
 	Unanswered                           // no reply to any SYN
 	Reset                                // server answered the SYN with RST
+	UnansweredThenReset                  // SYNs dropped silently, a later one answered by RST
 	SynAckUnacked                        // server answered, client never completed
 	AckIgnored                           // client ACKed, server kept retransmitting SYN-ACK
 	ResetAfterAck                        // server RST after the client's ACK
@@ -27,7 +28,7 @@ const (
 const NumOutcomes = int(numOutcomes)
 
 var outcomeNames = [numOutcomes]string{
-	"established", "established_after_retry", "unanswered", "reset", "synack_unacked",
+	"established", "established_after_retry", "unanswered", "reset", "unanswered_then_reset", "synack_unacked",
 	"ack_ignored", "reset_after_ack", "answered_with_ack", "incomplete",
 }
 
@@ -120,6 +121,14 @@ type Context struct {
 	// remembered per peer); PeerStampAgo is None when there was none.
 	PeerStampAgo   time.Duration
 	PeerStampTSval uint32
+	// AnsweredAround is set when the listener answered another client's
+	// SYN with a SYN-ACK within a second of one of this attempt's SYNs.
+	AnsweredAround bool
+	// AnsweredHalfOpen and AnsweredPending are the highest HalfOpen and
+	// PendingAccept at which the listener answered a new SYN, anywhere in
+	// the capture up to this attempt's end: a queue at those depths still
+	// had room.
+	AnsweredHalfOpen, AnsweredPending int
 }
 
 // Attempt is one handshake attempt: a client 4-tuple plus the client's ISN.
@@ -135,6 +144,10 @@ type Attempt struct {
 	SYNOptions   TCPOptions // of the first SYN
 	SYNTSvalLast uint32
 	SYNTTL       uint8 // IP TTL / hop limit of the first SYN as captured
+	SynAckTTL    uint8 // and of the first SYN-ACK (0 without one)
+	// SYNDir and SynAckDir are the link layer's word on who sent the
+	// first SYN and SYN-ACK (Linux cooked captures say; others do not).
+	SYNDir, SynAckDir Direction
 	// SYNOptionsCut is set when the snapshot length cut the SYN's options.
 	SYNOptionsCut bool
 	SYNData       bool // the SYN carried data (TCP Fast Open)
@@ -161,6 +174,9 @@ type Attempt struct {
 	ClientFIN     time.Duration
 	ServerFIN     time.Duration
 	Last          time.Duration // last packet of the attempt
+	// DataRetransmits counts the client's retransmissions of its first
+	// data segment before the server acknowledged it (or ever).
+	DataRetransmits int
 
 	Context Context
 	Prev    Prev
@@ -197,4 +213,11 @@ func (a *Attempt) SynAckRetransmits() int {
 		}
 	}
 	return n
+}
+
+// DataHeld reports whether the server acknowledged the client's first
+// data only after it came again and again for a second or more: the
+// server held the connection back (see classifyCompleted).
+func (a *Attempt) DataHeld() bool {
+	return a.DataRetransmits >= 2 && a.ClientData != None && a.ServerAckData != None && a.ServerAckData-a.ClientData >= heldData
 }

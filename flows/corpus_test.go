@@ -201,7 +201,9 @@ func TestPublicCorpus(t *testing.T) {
 		t.Run(row.file, func(t *testing.T) {
 			path := filepath.Join(dir, row.file)
 			var atts []Attempt
-			c, err := ReadFile(path, Options{}, func(a *Attempt) { atts = append(atts, *a) })
+			// tshark counts every copy of a frame captured twice: compare
+			// with duplicates kept, and check the de-duplicated read below.
+			c, err := ReadFile(path, Options{KeepDuplicates: true}, func(a *Attempt) { atts = append(atts, *a) })
 			status := strings.SplitN(row.status, ":", 2)[0]
 			mustFail := status == "UNSUPPORTED" || fatalDamage[row.file]
 			if row.file == "gopacket_gopacket/pcapgo/tests/le/test901.pcapng" {
@@ -280,6 +282,7 @@ func TestPublicCorpus(t *testing.T) {
 				t.Errorf("bad-checksum SYNs %d, tshark %d", got, want)
 			}
 			checkCorpusFormat(t, row, c)
+			checkDeduplicated(t, path, c, atts)
 			for _, w := range c.Warnings {
 				if strings.ContainsAny(w, "\r\n") {
 					t.Errorf("warning is not one line: %q", w)
@@ -347,4 +350,37 @@ func checkCorpusFormat(t *testing.T, row corpusRow, c *Capture) {
 	if len(hdr) == 1 && c.Packets > 0 && len(c.LinkTypes) != 1 {
 		t.Errorf("link types %v, header lists %s", c.LinkTypes, row.linktypeHdr)
 	}
+}
+
+// checkDeduplicated reads a corpus file again with duplicate frames
+// dropped (the default) and compares with the read that kept them: the
+// copies are all that differ, and dropping them never adds a failure.
+func checkDeduplicated(t *testing.T, path string, kept *Capture, keptAtts []Attempt) {
+	t.Helper()
+	var atts []Attempt
+	c, err := ReadFile(path, Options{}, func(a *Attempt) { atts = append(atts, *a) })
+	if err != nil {
+		t.Fatalf("de-duplicated read: %v", err)
+	}
+	if c.TCP+c.Duplicates != kept.TCP || c.Packets != kept.Packets {
+		t.Errorf("de-duplicated: %d TCP + %d duplicates, packets %d; kept: %d TCP, packets %d", c.TCP, c.Duplicates, c.Packets, kept.TCP, kept.Packets)
+	}
+	if c.Duplicates == 0 {
+		if c.Stats != kept.Stats || len(atts) != len(keptAtts) {
+			t.Errorf("no duplicates, yet stats differ: %+v vs %+v", c.Stats, kept.Stats)
+		}
+		return
+	}
+	failed := func(as []Attempt) (n int) {
+		for _, a := range as {
+			if a.Outcome.Failed() {
+				n++
+			}
+		}
+		return n
+	}
+	if failed(atts) > failed(keptAtts) {
+		t.Errorf("dropping %d duplicate frames raised failed attempts from %d to %d", c.Duplicates, failed(keptAtts), failed(atts))
+	}
+	t.Logf("%d duplicate frames dropped; failed attempts %d → %d", c.Duplicates, failed(keptAtts), failed(atts))
 }

@@ -594,7 +594,7 @@ func TestOffsetsMicrosecondExact(t *testing.T) {
 }
 
 func TestOutcomeNames(t *testing.T) {
-	want := "established established_after_retry unanswered reset synack_unacked ack_ignored reset_after_ack answered_with_ack incomplete"
+	want := "established established_after_retry unanswered reset unanswered_then_reset synack_unacked ack_ignored reset_after_ack answered_with_ack incomplete"
 	var names []string
 	for _, o := range Outcomes() {
 		names = append(names, o.String())
@@ -802,4 +802,77 @@ func TestNewISNSupersedesAttempt(t *testing.T) {
 	if p := atts[1].Prev; p.Seen || p.Open {
 		t.Errorf("second attempt prev %+v, want none", p)
 	}
+}
+
+// retransmitted returns a copy of s sent again at at (same sequence
+// numbers and payload, a later timestamp).
+func retransmitted(s tseg, c *conn, at time.Duration) tseg {
+	s.at = at
+	if s.ts {
+		s.tsval = c.ctsval(at)
+	}
+	return s
+}
+
+// TestCompositeFates: the server closing first, SYNs dropped and later
+// reset, and a syncookie's ACK dropped, as packets.
+func TestCompositeFates(t *testing.T) {
+	t.Run("server-closes-first", func(t *testing.T) {
+		c := newConn("10.0.0.1:40000", "10.0.0.2:80", 1000, 5000)
+		segs := append(c.handshake(0), c.sfin(5*ms), c.ack(6*ms), c.data(3*time.Second, 20), c.srst(3*time.Second+ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
+	})
+	t.Run("dropped-then-reset", func(t *testing.T) {
+		c := newConn("10.0.0.1:40001", "10.0.0.2:80", 2000, 0)
+		segs := []tseg{c.syn(0), c.syn(time.Second), c.syn(2 * time.Second), c.syn(3 * time.Second), c.srst(3*time.Second + ms), far(60 * time.Second)}
+		_, atts := readBytes(t, capture(t, segs...))
+		a := onlyAttempt(t, atts)
+		wantOutcome(t, a, UnansweredThenReset, false)
+		wantDur(t, "ServerRST", a.ServerRST, 3*time.Second+ms)
+	})
+	t.Run("cookie-ack-dropped", func(t *testing.T) {
+		c := newConn("10.0.0.1:40002", "10.0.0.2:80", 3000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d)
+		for _, at := range []time.Duration{210 * ms, 630 * ms, 1470 * ms, 3150 * ms} {
+			segs = append(segs, retransmitted(d, c, at))
+		}
+		segs = append(segs, far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		a := onlyAttempt(t, atts)
+		wantOutcome(t, a, AckIgnored, false)
+		if a.DataRetransmits != 4 || a.SynAcks != 1 {
+			t.Errorf("data retransmits %d, SYN-ACKs %d; want 4 and 1", a.DataRetransmits, a.SynAcks)
+		}
+	})
+	t.Run("cookie-ack-dropped-then-accepted", func(t *testing.T) {
+		c := newConn("10.0.0.1:40003", "10.0.0.2:80", 4000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), retransmitted(d, c, 630*ms), retransmitted(d, c, 1470*ms), c.sack(1471*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), EstablishedAfterRetry, false)
+	})
+	t.Run("data-lost-twice", func(t *testing.T) {
+		// Random loss took the data twice: acknowledged 0.6 s later.
+		c := newConn("10.0.0.1:40006", "10.0.0.2:80", 7000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), retransmitted(d, c, 630*ms), c.sack(631*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
+	})
+	t.Run("data-lost-once", func(t *testing.T) {
+		// Ordinary loss of the first data segment: the handshake was fine.
+		c := newConn("10.0.0.1:40005", "10.0.0.2:80", 6000, 9000)
+		d := c.data(3*ms, 100)
+		segs := append(c.handshake(0), d, retransmitted(d, c, 210*ms), c.sack(211*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
+	})
+	t.Run("healthy-data-acked", func(t *testing.T) {
+		c := newConn("10.0.0.1:40004", "10.0.0.2:80", 5000, 9000)
+		segs := append(c.handshake(0), c.data(3*ms, 100), c.sack(4*ms), far(60*time.Second))
+		_, atts := readBytes(t, capture(t, segs...))
+		wantOutcome(t, onlyAttempt(t, atts), Established, false)
+	})
 }

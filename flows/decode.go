@@ -41,6 +41,7 @@ const (
 	resultTruncated                       // captured too short to read a TCP header
 	resultMalformed                       // a header contradicts itself
 	resultUnknownLink                     // link type neither decoder knows
+	resultDuplicate                       // a second copy of a segment just seen
 )
 
 // decoder turns records into TCP segments without allocating. It is not

@@ -99,7 +99,7 @@ func checkCapture(c *Capture, emitted int64) []string {
 	if c.Stats.Attempts != emitted {
 		bad = append(bad, fmt.Sprintf("Stats.Attempts %d, emitted %d", c.Stats.Attempts, emitted))
 	}
-	if sum := c.TCP + c.NotIP + c.NotTCP + c.Fragments + c.Truncated + c.Malformed + c.UnknownLink; sum != c.Packets {
+	if sum := c.TCP + c.NotIP + c.NotTCP + c.Fragments + c.Truncated + c.Malformed + c.UnknownLink + c.Duplicates; sum != c.Packets {
 		bad = append(bad, fmt.Sprintf("decode results add up to %d, packets %d", sum, c.Packets))
 	}
 	if c.Stats.SYN+c.Stats.SynAck > c.TCP || c.Stats.SynAckWithoutSYN < 0 || c.Stats.SynAckWithoutSYN > c.Stats.SynAck {

@@ -58,6 +58,7 @@ func (d *decoder) ipv4(b []byte, seg *Segment, depth int) decodeResult {
 		d.sumDst = final
 	}
 	seg.TTL = b[8]
+	seg.IPID = binary.BigEndian.Uint16(b[4:])
 	return d.transport(b[9], captured, payloadLen, seg, depth)
 }
 

@@ -16,6 +16,9 @@ type Capture struct {
 	Compression Compression
 	Packets     int64
 	TCP         int64 // TCP segments decoded
+	// Duplicates counts segments dropped as a second copy of a frame the
+	// capture already held (see dupWindow); they are not in TCP.
+	Duplicates  int64
 	NotIP       int64
 	NotTCP      int64
 	Fragments   int64 // non-first IP fragments (no TCP header to read)
@@ -42,6 +45,9 @@ type Options struct {
 	// Serial reads, decodes and tracks on one goroutine. By default
 	// decoding runs on a second core; the results are the same.
 	Serial bool
+	// KeepDuplicates keeps every copy of a frame captured twice (see
+	// dupWindow); by default the second copy is dropped and counted.
+	KeepDuplicates bool
 }
 
 // ReadFile reads the capture at path ("-" for standard input).
@@ -141,6 +147,7 @@ func (c *Capture) track(tr *Tracker, b []Segment) {
 func readRecords(rr recordReader, c *Capture, counted *countingReader, opts Options, flush func([]Segment) []Segment) {
 	var (
 		dec      decoder
+		dups     = new(dupFilter)
 		seenLink = map[LinkType]bool{}
 		batch    = make([]Segment, 0, batchSize)
 	)
@@ -177,6 +184,10 @@ func readRecords(rr recordReader, c *Capture, counted *countingReader, opts Opti
 		}
 		batch = batch[:len(batch)+1]
 		res := dec.decode(&rec, &batch[len(batch)-1])
+		if res == resultTCP && !opts.KeepDuplicates && dups.duplicate(&batch[len(batch)-1]) {
+			c.Duplicates++
+			res = resultDuplicate
+		}
 		switch res {
 		case resultTCP:
 			c.TCP++
@@ -213,6 +224,7 @@ func (c *Capture) addDecodeWarnings() {
 			c.Warnings = append(c.Warnings, fmt.Sprintf(format, n))
 		}
 	}
+	warn(c.Duplicates, "%d TCP segments were captured twice (the same frame seen on two interfaces, tcpdump -i any on loopback, or a mirror port): each was counted once")
 	warn(c.Stats.OptionsCut, "%d SYN or SYN-ACK segments had their TCP options cut by the snapshot length; their options are treated as unknown (capture with -s 0 or a snaplen ≥ 128)")
 	warn(c.Truncated, "%d packets were cut by the snapshot length before the end of their TCP header and were skipped")
 	warn(c.UnknownLink, "%d packets have a link type halfopen cannot decode and were skipped")

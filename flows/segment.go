@@ -92,6 +92,8 @@ type Segment struct {
 	PayloadLen uint32 // from the IP length, not the captured length
 	Opts       TCPOptions
 	TTL        uint8
+	IPID       uint16 // IPv4 identification (0 for IPv6)
+	Checksum   uint16 // TCP checksum as captured
 	Dir        Direction
 	// OptionsCut is set when the snapshot length cut the TCP options:
 	// Opts holds what was captured and must be treated as unknown.

@@ -77,6 +77,7 @@ const (
 	afYoung    // counted in the listener's Young
 	afAckIgnored
 	afOneSided // the client completed a handshake whose SYN-ACK the capture lacks
+	afDataSeq  // dataSeq holds the sequence number of the client's first data
 )
 
 // SYN-ACK kind bits.
@@ -100,6 +101,10 @@ type attemptState struct {
 	last      uint32
 	flags     uint16
 	synTTL    uint8
+	saTTL     uint8
+	synDir    Direction
+	saDir     Direction
+	around    bool // answeredAround
 	ev        [numEvents]uint32
 	isn       uint32
 	serverISN uint32
@@ -111,6 +116,8 @@ type attemptState struct {
 	saKind    [MaxTimes]uint8
 	synTSLast uint32
 	bareAckNo uint32
+	dataSeq   uint32 // sequence number of the client's first data
+	dataRetx  uint16 // its retransmissions before the server acknowledged it
 	synOpts   TCPOptions
 	saOpts    TCPOptions
 	ctxHalf   uint32

@@ -32,6 +32,7 @@ func (d *decoder) tcp(b []byte, payloadLen int, seg *Segment) decodeResult {
 	seg.Ack = binary.BigEndian.Uint32(b[8:])
 	seg.Flags = uint16(b[13]) | uint16(b[12]&1)<<8
 	seg.Window = binary.BigEndian.Uint16(b[14:])
+	seg.Checksum = binary.BigEndian.Uint16(b[16:])
 	if payloadLen > hlen {
 		seg.PayloadLen = uint32(payloadLen - hlen)
 	}

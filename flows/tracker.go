@@ -17,6 +17,8 @@ const (
 	timeWaitLen     = 60 * time.Second  // TCP_TIMEWAIT_LEN
 	peerMetricsLife = time.Hour         // TCP_METRICS_TIMEOUT: how long Linux trusts a peer
 	reorderWindow   = time.Second       // how far a SYN-ACK may precede its SYN in a capture
+	answeredAround  = time.Second       // see Context.AnsweredAround
+	heldData        = time.Second       // client data unacknowledged this long was held back by the server
 	triggerWindow   = 200 * time.Millisecond
 	unansweredAfter = time.Second // a lone SYN without reply for this long is unanswered
 )
@@ -61,6 +63,10 @@ type stamp struct {
 // listenerLive holds a listener's gauges while the capture is read.
 type listenerLive struct {
 	halfOpen, young, pending int32
+	lastSynAck               int64 // when it last sent a first SYN-ACK, Unix ns
+	// The highest half-open and pending-accept counts at which it still
+	// answered a new SYN: a queue at those depths had room.
+	maxHalfAnswered, maxPendAnswered int32
 }
 
 // Tracker follows handshake attempts segment by segment and calls the
@@ -240,6 +246,12 @@ func (t *Tracker) onClose(idx uint32) {
 	f.closedAt = t.now
 	t.dropPending(f)
 	if f.client < 0 {
+		return
+	}
+	// Linux saves tcp_metrics (and tcp_tw_recycle stamps) when an
+	// established connection closes; a refused or reset handshake leaves
+	// nothing behind.
+	if f.kind == kindAttempt && !t.atts[f.att-1].has(evFinalAck) {
 		return
 	}
 	server := 1 - f.client
@@ -427,7 +439,7 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 	f.att = t.newAttempt()
 	st := &t.atts[f.att-1]
 	st.firstSYN, st.isn, st.synLen = s.Time, s.Seq, s.PayloadLen
-	st.synOpts, st.synTTL = s.Opts, s.TTL
+	st.synOpts, st.synTTL, st.synDir = s.Opts, s.TTL, s.Dir
 	st.prev = prev
 	st.listener = t.listenerOf(f)
 	if s.PayloadLen > 0 {
@@ -529,6 +541,9 @@ func (t *Tracker) addSYN(idx uint32, st *attemptState, s *Segment, side int8) {
 		st.flags |= afOtherHost
 	}
 	l := &t.live[st.listener]
+	if l.lastSynAck != 0 && s.Time-l.lastSynAck <= int64(answeredAround) {
+		st.around = true
+	}
 	st.ctxHalf = max(st.ctxHalf, uint32(max(l.halfOpen, 0)))
 	st.ctxYoung = max(st.ctxYoung, uint32(max(l.young, 0)))
 	st.ctxPend = max(st.ctxPend, uint32(max(l.pending, 0)))
@@ -564,7 +579,7 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 		st.saOff[st.nSA], st.saKind[st.nSA] = off, kind
 	}
 	if st.nSA == 0 {
-		st.saOpts = s.Opts
+		st.saOpts, st.saTTL, st.saDir = s.Opts, s.TTL, s.Dir
 		if s.OptionsCut {
 			st.flags |= afOptionsCut
 		}
@@ -580,9 +595,12 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 	l := &t.live[st.listener]
 	switch {
 	case st.nSA == 1:
+		l.maxHalfAnswered = max(l.maxHalfAnswered, l.halfOpen)
+		l.maxPendAnswered = max(l.maxPendAnswered, l.pending)
 		st.flags |= afHalfOpen | afYoung
 		l.halfOpen++
 		l.young++
+		l.lastSynAck = s.Time
 	case kind&saTriggered == 0 && st.flags&afYoung != 0:
 		st.flags &^= afYoung
 		l.young--
@@ -628,7 +646,7 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 		return
 	}
 	if s.PayloadLen > 0 {
-		st.mark(evClientData, s.Time)
+		t.clientData(st, s)
 	}
 	if s.Flags&FlagFIN != 0 {
 		st.mark(evClientFIN, s.Time)
@@ -656,6 +674,30 @@ func (t *Tracker) clientSegment(f *flow, st *attemptState, s *Segment) {
 		p := t.peers[pk]
 		p.established = s.Time
 		t.peers[pk] = p
+	}
+}
+
+// minDataRetransmit is the shortest gap after which a repeat of the
+// client's first data segment counts as a retransmission: Linux's RTO
+// floor is 200 ms; closer repeats are copies, not the client giving up on
+// an acknowledgment.
+const minDataRetransmit = 150 * time.Millisecond
+
+// clientData notes the client's payload: the first data segment, and how
+// often the client sent it again while the server had not acknowledged it.
+func (t *Tracker) clientData(st *attemptState, s *Segment) {
+	switch {
+	case !st.has(evClientData):
+		st.mark(evClientData, s.Time)
+		st.flags |= afDataSeq
+		st.dataSeq = s.Seq
+	case st.flags&afDataSeq == 0:
+		st.flags |= afDataSeq
+		st.dataSeq = s.Seq
+	case s.Seq == st.dataSeq && !st.has(evServerAckData) && st.offset(s.Time) >= st.at(evClientData)+micros(int64(minDataRetransmit)):
+		if st.dataRetx < 1<<16-1 {
+			st.dataRetx++
+		}
 	}
 }
 
@@ -755,6 +797,7 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 		a.SynAckTimes[i] = SynAck{At: usDuration(st.saOff[i]), Triggered: k&saTriggered != 0, AfterAck: k&saAfterAck != 0, NewISN: k&saNewISN != 0}
 	}
 	a.SYNOptions, a.SynAckOptions, a.SYNTSvalLast, a.SYNTTL = st.synOpts, st.saOpts, st.synTSLast, st.synTTL
+	a.SynAckTTL, a.SYNDir, a.SynAckDir = st.saTTL, st.synDir, st.saDir
 	a.SYNOptionsCut = st.flags&afOptionsCut != 0
 	a.SYNData = st.flags&afSYNData != 0
 	a.BadChecksum = st.flags&afBadChecksum != 0
@@ -773,10 +816,14 @@ func (t *Tracker) build(f *flow, st *attemptState, timedOut bool) {
 	a.ClientFIN = evDuration(st.ev[evClientFIN])
 	a.ServerFIN = evDuration(st.ev[evServerFIN])
 	a.Last = usDuration(st.last)
+	a.DataRetransmits = int(st.dataRetx)
 	a.Context = Context{
 		HalfOpen: int(st.ctxHalf), Young: int(st.ctxYoung), PendingAccept: int(st.ctxPend),
 		PeerEstablishedAgo: msAgo(st.peerEst), PeerClosedAgo: msAgo(st.peerClose),
 		PeerStampAgo: msAgo(st.stampAgo), PeerStampTSval: st.stampTS,
+		AnsweredAround:   st.around || t.answeredAfter(st),
+		AnsweredHalfOpen: int(t.live[st.listener].maxHalfAnswered),
+		AnsweredPending:  int(t.live[st.listener].maxPendAnswered),
 	}
 	p := st.prev
 	a.Prev = Prev{
@@ -798,6 +845,10 @@ func classify(st *attemptState, timedOut bool, end int64) (Outcome, bool) {
 	}
 	if st.nSA == 0 {
 		switch {
+		case st.has(evServerRST) && st.nSYN >= 2 && st.at(evServerRST) >= st.synOff[1]:
+			// The RST answered a retransmitted SYN: the SYNs before it were
+			// dropped (the listener closed or restarted meanwhile).
+			return UnansweredThenReset, false
 		case st.has(evServerRST):
 			return Reset, false
 		case st.has(evBareAck):
@@ -814,21 +865,56 @@ func classify(st *attemptState, timedOut bool, end int64) (Outcome, bool) {
 		}
 		return Incomplete, true
 	}
+	return classifyCompleted(st, timedOut)
+}
+
+// classifyCompleted decides the fate of an attempt whose client sent the
+// final ACK. The server proves it took the connection by payload or a FIN
+// (the application accepted it) or by acknowledging client data (the
+// kernel completed the handshake); without such proof, client data the
+// server never acknowledged means the ACK and data were dropped.
+func classifyCompleted(st *attemptState, timedOut bool) (Outcome, bool) {
 	ack := st.at(evFinalAck)
-	served := func(ev int) bool { return st.has(ev) && st.at(ev) <= st.at(evServerRST) }
-	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served(evServerData) && !served(evServerAckData) {
+	before := func(ev int) bool { return st.has(ev) && (!st.has(evServerRST) || st.at(ev) <= st.at(evServerRST)) }
+	served := before(evServerData) || before(evServerAckData) || before(evServerFIN)
+	if st.has(evServerRST) && st.at(evServerRST) >= ack && !served {
 		return ResetAfterAck, false
 	}
 	if st.flags&afAckIgnored != 0 {
-		if st.has(evServerData) || st.has(evServerAckData) {
+		if served {
 			return EstablishedAfterRetry, false
 		}
 		return AckIgnored, !timedOut
+	}
+	if st.has(evClientData) && !served && st.flags&afOneSided == 0 {
+		// No SYN-ACK retransmit (a syncookie leaves no request to
+		// retransmit from), yet the data was never acknowledged.
+		if st.dataRetx > 0 || timedOut {
+			return AckIgnored, !timedOut
+		}
+		return Incomplete, true
+	}
+	if st.dataRetx >= 2 && served && st.flags&afOneSided == 0 && st.has(evServerAckData) &&
+		st.at(evServerAckData) >= st.at(evClientData)+micros(int64(heldData)) {
+		// Acknowledged only after the client sent its data again and
+		// again for a second or more: the server held the connection back
+		// (a syncookie's ACK meeting a full accept queue). A lost data
+		// segment or two is ordinary loss, not a handshake failure.
+		return EstablishedAfterRetry, false
 	}
 	if st.nSYN > 1 || st.has(evBareAck) || st.has(evServerRST) && st.at(evServerRST) < ack {
 		return EstablishedAfterRetry, false
 	}
 	return Established, false
+}
+
+// answeredAfter reports whether the listener sent a first SYN-ACK to
+// another attempt after this attempt's first SYN and within a second of
+// its last one: "other SYNs in the same second were answered".
+func (t *Tracker) answeredAfter(st *attemptState) bool {
+	l := &t.live[st.listener]
+	last := st.firstSYN + int64(usDuration(st.lastSYN))
+	return l.lastSynAck > st.firstSYN && l.lastSynAck <= last+int64(answeredAround) && st.nSA == 0
 }
 
 func abs64(v int64) int64 {

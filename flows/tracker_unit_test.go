@@ -378,6 +378,48 @@ func TestClassify(t *testing.T) {
 			a.flags |= afAckIgnored
 			ev(a, evServerAckData, 1100*ms)
 		}), true, 20 * sec, EstablishedAfterRetry, false, "a later ACK got through"},
+		{"server-closed-first", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evServerFIN, 25*ms)
+			ev(a, evClientData, 3*time.Second)
+			ev(a, evServerRST, 3*time.Second+ms)
+		}), true, 20 * sec, Established, false, "the server's FIN proves the application accepted; the RST answers a write on a closed socket"},
+		{"dropped-then-reset", st(func(a *attemptState) {
+			a.nSYN = 4
+			a.synOff = [MaxTimes]uint32{0, 1e6, 2e6, 3e6}
+			ev(a, evServerRST, 3*time.Second+ms)
+		}), true, 10 * sec, UnansweredThenReset, false, "three SYNs dropped, the fourth answered by RST"},
+		{"reset-then-retry-reset", st(func(a *attemptState) {
+			a.nSYN = 2
+			a.synOff = [MaxTimes]uint32{0, 5e5}
+			ev(a, evServerRST, ms)
+		}), true, 10 * sec, Reset, false, "the first SYN was refused at once: a closed port, the client retried"},
+		{"cookie-ack-dropped", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evClientData, 21*ms)
+			a.dataRetx = 3
+		}), true, 20 * sec, AckIgnored, false, "data retransmitted, never acknowledged, no SYN-ACK retransmit: a syncookie's ACK dropped"},
+		{"data-unacked-at-end", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evClientData, 21*ms)
+		}), false, sec / 10, Incomplete, true, "the capture ended before the server could acknowledge"},
+		{"data-acked-after-retransmit", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evClientData, 21*ms)
+			a.dataRetx = 3
+			ev(a, evServerAckData, 2*time.Second)
+		}), true, 20 * sec, EstablishedAfterRetry, false, "the server acknowledged the data only seconds later, after three retransmissions"},
+		{"data-lost-once", st(func(a *attemptState) {
+			sa(a, 10*ms)
+			ev(a, evFinalAck, 20*ms)
+			ev(a, evClientData, 21*ms)
+			a.dataRetx = 1
+			ev(a, evServerAckData, 250*ms)
+		}), true, 20 * sec, Established, false, "one lost data segment is not a handshake failure"},
 		{"one-sided", st(func(a *attemptState) { a.flags |= afOneSided; ev(a, evFinalAck, ms) }), false, sec / 10, Established, false,
 			"the client completed a handshake the capture saw one side of"},
 		{"one-sided-retry", st(func(a *attemptState) { a.nSYN = 3; a.flags |= afOneSided; ev(a, evFinalAck, 3*time.Second) }), false, 4 * sec,

@@ -13,7 +13,7 @@ func helpIntro() []string {
 		"1. The line at the top names the worst listener and the most likely cause.",
 		"2. Listeners are listed worst first; failing ones stand out. The panes below the table follow the selection: the timeline (▲ marks drops), why halfopen blames its branch, the fix, and the kernel, queue limits and counters (◀ marks what supports the verdict).",
 		"3. Enter lists the listener's failed attempts; Enter again shows one attempt's packets as a ladder, its retransmit timing against the kernel's schedule, and its evidence.",
-		"Outcomes: unanswered = no reply to any SYN · synack_unacked = SYN-ACKs never ACKed · ack_ignored = the client's ACK was dropped, SYN-ACKs kept coming · reset / reset_after_ack = RST to the SYN / to the ACK · established_after_retry = connected only after retransmits.",
+		"Outcomes: unanswered = no reply to any SYN · synack_unacked = SYN-ACKs never ACKed · ack_ignored = the client's ACK was dropped, SYN-ACKs kept coming · reset / reset_after_ack = RST to the SYN / to the ACK · unanswered_then_reset = SYNs dropped, then RST (listener closed) · established_after_retry = connected only after retransmits.",
 	}
 }
 

@@ -228,7 +228,7 @@ func topBranch(l *analyze.Listener) (string, *float64) {
 
 // outcomeOrder is the order outcomes are listed in (the report's order).
 func outcomeOrder() []string {
-	return []string{"established", "established_after_retry", "unanswered", "reset", "synack_unacked", "ack_ignored", "reset_after_ack", "answered_with_ack", "incomplete"}
+	return []string{"established", "established_after_retry", "unanswered", "reset", "unanswered_then_reset", "synack_unacked", "ack_ignored", "reset_after_ack", "answered_with_ack", "incomplete"}
 }
 
 // listenerRow is a listener's cells in listenerColumns order.

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,7 +113,7 @@ func listenerCases(r *analyze.Report, l analyze.Listener) []junitCase {
 	}
 	combined := l
 	for _, cl := range r.Listeners {
-		if cl.Server == l.Server {
+		if cl.Server == l.Server && len(l.Captures) > 0 && slices.Contains(cl.Captures, l.Captures[0]) {
 			combined = cl
 		}
 	}

@@ -38,7 +38,7 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 			if len(l.Verdicts) > 0 {
 				branch, conf = "`"+l.Verdicts[0].Branch+"`", fmt.Sprintf("%.2f", l.Verdicts[0].Confidence)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", l.Server, Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", ListenerLabel(r, &l), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
 		}
 		b.WriteString("\n")
 	}
@@ -55,16 +55,28 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 		mdListener(&b, r, l, opts)
 		shown++
 	}
+	for _, line := range SuspectLines(r) {
+		fmt.Fprintf(&b, "- %s\n", mdEscape(upperFirst(line)))
+	}
+	if len(SuspectLines(r)) > 0 {
+		b.WriteString("\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "_Note: %s_\n\n", mdEscape(n))
+	}
 	mdCaptures(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts MarkdownOptions) {
-	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", l.Server, Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
+	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", ListenerLabel(r, l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
 	fmt.Fprintf(b, "Outcomes: %s.", OutcomeList(l.Outcomes))
 	if l.FirstFailure != nil {
 		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
+	}
+	if s := ClosedText(l.Closed); s != "" {
+		fmt.Fprintf(b, " %s.", mdEscape(upperFirst(s)))
 	}
 	b.WriteString("\n\n")
 	if len(l.Verdicts) == 0 {
@@ -112,7 +124,7 @@ func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts
 		n := 0
 		for i := range r.Attempts {
 			a := &r.Attempts[i]
-			if a.Server != l.Server || a.Outcome == "established" {
+			if !AttemptOf(l, a) || a.Outcome == "established" {
 				continue
 			}
 			if opts.Attempts > 0 && n == opts.Attempts {
@@ -153,4 +165,11 @@ func mdCaptures(b *strings.Builder, r *analyze.Report) {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_")
 	return r.Replace(s)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

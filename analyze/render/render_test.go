@@ -29,8 +29,11 @@ func craftedReport(t *testing.T) *analyze.Report {
 	for i := range 12 {
 		k := c.Conn(t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("10.0.0.%d:%d", 2+i%3, 40000+i), "10.0.0.1:8080", uint32(1000+i*97))
 		switch {
+		case i < 3: // accepted and served once the application caught up, at 1.5 s
+			k.SYN(0).SYNACK(flowstest.Ms(0.3)).ACK(flowstest.Ms(0.6)).Data(flowstest.Ms(1), 100).ServerAck(flowstest.Ms(1.1)).
+				ServerData(flowstest.Sec(1.5)-time.Duration(i)*100*time.Millisecond, 10)
 		case i < 8:
-			k.SYN(0).SYNACK(flowstest.Ms(0.3)).ACK(flowstest.Ms(0.6)).Data(flowstest.Ms(1), 100)
+			k.SYN(0).SYNACK(flowstest.Ms(0.3)).ACK(flowstest.Ms(0.6)).Data(flowstest.Ms(1), 100).ServerAck(flowstest.Ms(1.1))
 		case i < 10:
 			k.SYN(0).SYN(flowstest.Sec(1)).SYN(flowstest.Sec(2)).SYN(flowstest.Sec(3))
 		default:
@@ -88,7 +91,7 @@ func TestTextGolden(t *testing.T) {
 	if strings.Contains(buf.String(), "\x1b[") {
 		t.Error("colour codes without Color")
 	}
-	if !strings.HasPrefix(buf.String(), "halfopen: 2 of 5 listener(s) failed clients") {
+	if !strings.HasPrefix(buf.String(), "halfopen: 2 of 5 listeners failed clients") {
 		t.Errorf("the report does not lead with the verdict: %q", strings.SplitN(buf.String(), "\n", 2)[0])
 	}
 }

@@ -3,7 +3,9 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -72,14 +74,74 @@ func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
 		t.listenerDetail(r, l)
 		shown++
 	}
+	for _, line := range SuspectLines(r) {
+		for _, l := range wrap(line, t.width, 2) {
+			t.printf("%s\n", l)
+		}
+	}
+	if len(SuspectLines(r)) > 0 {
+		t.printf("\n")
+	}
 	t.captures(r)
 	return t.err
+}
+
+// ListenerLabel names a listener for people: its address, and "#N" for
+// the captures (numbered from 1) it comes from when another listener of
+// the report has the same address (captures of different times are kept
+// apart).
+func ListenerLabel(r *analyze.Report, l *analyze.Listener) string {
+	for i := range r.Listeners {
+		o := &r.Listeners[i]
+		if o.Server == l.Server && !slices.Equal(o.Captures, l.Captures) {
+			parts := make([]string, len(l.Captures))
+			for j, c := range l.Captures {
+				parts[j] = strconv.Itoa(c + 1)
+			}
+			return fmt.Sprintf("%s #%s", l.Server, strings.Join(parts, "+"))
+		}
+	}
+	return l.Server
+}
+
+// AttemptOf reports whether a listed attempt belongs to listener l.
+func AttemptOf(l *analyze.Listener, a *analyze.Attempt) bool {
+	return a.Server == l.Server && (len(l.Captures) == 0 || slices.Contains(l.Captures, a.Capture))
+}
+
+// SuspectLines words the floods and scans the report kept out of the
+// clients' counts, one line each.
+func SuspectLines(r *analyze.Report) []string {
+	var out []string
+	for _, l := range r.Listeners {
+		f := l.Flood
+		if f == nil {
+			continue
+		}
+		at := ""
+		if f.SourcesAtLeast {
+			at = "at least "
+		}
+		out = append(out, fmt.Sprintf("flood: %s got %s from %s%s, %s–%s (one SYN per source, none completed: spoofed); outcomes %s; not counted as clients' failures (with them the failure rate would be %s)",
+			l.Server, plural(f.Attempts, "SYN"), at, plural(f.Sources, "source"), Clock(&f.First), Clock(&f.Last), OutcomeList(f.Outcomes), analyze.Percent(l.FailureRateAll)))
+	}
+	for _, c := range r.Captures {
+		for _, sc := range c.Scans {
+			more := ""
+			if sc.HostsAtLeast {
+				more = " or more"
+			}
+			out = append(out, fmt.Sprintf("scan: %s probed %s on %s%s, %s–%s, %d answered with SYN-ACK; not counted as failing listeners",
+				sc.Source, plural(sc.Ports, "port"), plural(sc.Hosts, "host"), more, Clock(&sc.First), Clock(&sc.Last), sc.Open))
+		}
+	}
+	return out
 }
 
 func (t *textWriter) listenerTable(r *analyze.Report) {
 	srvW := 21
 	for _, l := range r.Listeners {
-		srvW = max(srvW, len(l.Server))
+		srvW = max(srvW, len(ListenerLabel(r, &l)))
 	}
 	srvW = min(srvW, t.width-59)
 	t.printf("%s\n", t.dim(pad("LISTENER", srvW)+" ATTEMPTS  FAILED   RATE SYN-ACK p50 TOP PROBLEM"))
@@ -93,7 +155,7 @@ func (t *textWriter) listenerTable(r *analyze.Report) {
 			p50 = fmtMS(l.TimeToSynAck.P50)
 		}
 		top := topProblem(&l)
-		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(l.Server, srvW), srvW), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), p50, top)
+		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(ListenerLabel(r, &l), srvW), srvW), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), p50, top)
 		if utf8.RuneCountInString(line) > t.width {
 			line = string([]rune(line)[:t.width-1]) + "…"
 		}
@@ -136,11 +198,16 @@ func fmtMS(v float64) string {
 }
 
 func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
-	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", l.Server, Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
+	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", ListenerLabel(r, l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
 	if l.FirstFailure != nil {
 		t.printf("  failures %s → %s, peak %d/s\n", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
 	t.printf("  outcomes: %s\n", OutcomeList(l.Outcomes))
+	if s := ClosedText(l.Closed); s != "" {
+		for _, line := range wrap("  "+s, t.width, 4) {
+			t.printf("%s\n", line)
+		}
+	}
 	if s := ScheduleList(l.ClientSchedules); s != "" {
 		t.printf("  client SYN retransmits: %s\n", s)
 	}
@@ -225,7 +292,7 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 	total := 0
 	cliW := 15
 	for i := range r.Attempts {
-		if a := &r.Attempts[i]; a.Server == l.Server && a.Outcome != "established" {
+		if a := &r.Attempts[i]; AttemptOf(l, a) && a.Outcome != "established" {
 			byOutcome[a.Outcome] = append(byOutcome[a.Outcome], a)
 			total++
 			cliW = max(cliW, len(a.Client))
@@ -261,6 +328,11 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 }
 
 func (t *textWriter) captures(r *analyze.Report) {
+	for _, n := range r.Notes {
+		for _, l := range wrap("note: "+n, t.width, 2) {
+			t.printf("%s\n", l)
+		}
+	}
 	if len(r.Captures) > 1 {
 		t.perCapture(r)
 	}
@@ -313,6 +385,22 @@ func OutcomeList(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ClosedText words a listener's closing, or "" when it did not close.
+func ClosedText(c *analyze.Closed) string {
+	if c == nil {
+		return ""
+	}
+	s := fmt.Sprintf("listener closed: SYNs answered by RST from %s", Clock(&c.At))
+	if c.LastReset != c.At {
+		s += " to " + Clock(&c.LastReset)
+	}
+	s += fmt.Sprintf(" (%s)", plural(c.Resets, "attempt"))
+	if c.AnsweringAgain != nil {
+		s += fmt.Sprintf(", answering again from about %s: restarted", Clock(c.AnsweringAgain))
+	}
+	return s
 }
 
 func ScheduleList(m map[string]int64) string {

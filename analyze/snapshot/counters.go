@@ -312,6 +312,13 @@ func Delta(before, after *Counters) (*Counters, error) {
 		return nil, errorf(after.Source, "taken at %s, before %s (%s): swapped?",
 			after.Time.Format(time.RFC3339), before.Source, before.Time.Format(time.RFC3339))
 	}
+	return Subtract(before, after), nil
+}
+
+// Subtract returns after − before for two absolute snapshots whose order
+// the caller has established (see OrderCounters), with notes on counters
+// missing from before or going backwards.
+func Subtract(before, after *Counters) *Counters {
 	d := &Counters{
 		Source: after.Source + " - " + before.Source,
 		Time:   after.Time,
@@ -325,7 +332,7 @@ func Delta(before, after *Counters) (*Counters, error) {
 			missing = append(missing, k)
 		}
 		d.Values[k] = v - b
-		if v < b {
+		if v < b && Monotonic(k) {
 			backwards = append(backwards, k)
 		}
 	}
@@ -335,7 +342,7 @@ func Delta(before, after *Counters) (*Counters, error) {
 	if len(backwards) > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("%d counters went backwards (reboot, other host or namespace?): %s", len(backwards), listSome(backwards)))
 	}
-	return d, nil
+	return d
 }
 
 func listSome(keys []string) string {

@@ -55,7 +55,8 @@ before and after), --kernel; or pass a bundle directory holding capture.*,
 sysctl.txt, ss.txt, nstat*.txt and uname.txt (what halfopen collect writes).
 
 Outcomes: established, established_after_retry, unanswered, reset,
-synack_unacked, ack_ignored, reset_after_ack, answered_with_ack, incomplete.
+unanswered_then_reset, synack_unacked, ack_ignored, reset_after_ack,
+answered_with_ack, incomplete.
 
 --fail-on conditions (repeatable; any match exits 1, after the report):
   unanswered                      an attempt had that outcome
