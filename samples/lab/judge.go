@@ -194,9 +194,9 @@ func consistent(c ClientRecord, outcome string) string {
 	ok := true
 	switch c.Result {
 	case "connected":
-		ok = outcome != "unanswered" && outcome != "reset" && outcome != "answered_with_ack"
+		ok = outcome != "unanswered" && outcome != "reset" && outcome != "unanswered_then_reset" && outcome != "answered_with_ack"
 	case "refused":
-		ok = outcome == "reset"
+		ok = outcome == "reset" || outcome == "unanswered_then_reset"
 	case "timeout":
 		ok = outcome == "unanswered" || outcome == "synack_unacked" || outcome == "incomplete"
 	}
@@ -212,6 +212,8 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 	end := f.wire.Last
 	if len(a.SynAcks) == 0 {
 		switch {
+		case !a.ServerRST.IsZero() && a.synsBefore(a.ServerRST) > 1:
+			return []string{"unanswered_then_reset"}, fmt.Sprintf("%d SYNs unanswered, then one answered by RST", a.synsBefore(a.ServerRST)-1)
 		case !a.ServerRST.IsZero():
 			return []string{"reset"}, "server answered the SYN with RST"
 		case !a.ServerBareAck.IsZero():
@@ -258,6 +260,11 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 		return []string{"ack_ignored"}, "client data retransmitted, server never acknowledged it"
 	case len(a.SYNs) > 1:
 		return []string{"established_after_retry"}, fmt.Sprintf("handshake completed after %d SYNs", len(a.SYNs))
+	case a.retransmittedData():
+		// README: held-back client data makes it a retry; one lost data
+		// segment is not a handshake failure. The capture cannot tell the
+		// two apart, so both readings are acceptable.
+		return []string{"established", "established_after_retry"}, "handshake completed; the client had to retransmit data before the server acknowledged it"
 	case !a.ServerRST.IsZero() && a.ServerRST.Before(a.ClientAck):
 		return []string{"established_after_retry"}, "handshake completed after a RST detour"
 	}
@@ -459,15 +466,26 @@ func (f *facts) floodAndScans() (*ExpFlood, []ExpScan) {
 	return flood, out
 }
 
-// listenerSummaries groups the attempts per server ip:port (the fields
-// analyze/samples_test.go reads). Ports only a scan touched are not
-// listeners: they are in scans.
+// listenerSummaries groups the real clients' attempts per server ip:port
+// (the fields analyze/samples_test.go reads). Flood and scan attempts are
+// not counted (they are in flood and scans); ports only a scan touched are
+// not listeners.
 func (f *facts) listenerSummaries(atts []ExpAttempt, counters map[string]int64) []ExpListener {
 	byServer := map[string]*ExpListener{}
 	branchVotes := map[string]map[string]int{}
 	var order []string
 	for _, a := range atts {
 		if a.Role == "scan" && !f.everListened(a.Server) {
+			continue
+		}
+		if a.Role == "flood" || a.Role == "scan" {
+			// Not clients (README "Not clients"): in flood / scans, not in
+			// the listener's outcomes. Make sure the listener is listed.
+			if byServer[a.Server] == nil {
+				byServer[a.Server] = &ExpListener{Server: a.Server, Outcomes: map[string]int64{}, Counters: map[string]int64{}}
+				branchVotes[a.Server] = map[string]int{}
+				order = append(order, a.Server)
+			}
 			continue
 		}
 		l := byServer[a.Server]
