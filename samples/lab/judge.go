@@ -355,10 +355,10 @@ func (f *facts) afterSynAck(a *WireAttempt, outcome string, v *verdict) int {
 			v.add(one(bUnknown, false, "ACK at %s answered by RST without overflow counters", clock(t)))
 		}
 		return n + 1
-	case "ack_ignored", "established_after_retry":
+	case "ack_ignored", "established_after_retry", "established":
 		if ignored(a) {
-			v.add(f.ignoredAck(a, cq == yes))
-			return n + 1
+			v.add(f.ignoredAck(a, cq == yes, outcome))
+			n++ // a cookie answer below stays acceptable too
 		}
 	}
 	if f.bareAckDeferred(a) {
@@ -370,7 +370,7 @@ func (f *facts) afterSynAck(a *WireAttempt, outcome string, v *verdict) int {
 		v.add(d)
 		n++
 	}
-	if n == 0 && cq != no {
+	if cq == yes || n == 0 && cq == maybe {
 		c := one(bCookies, cq == yes, "answered by a syncookie: %s", cwhy)
 		if cq == maybe {
 			c.branches = append(c.branches, bNone)

@@ -377,7 +377,7 @@ func triText(t tri) string {
 }
 
 // ignoredAck explains a client ACK/data the server did not take.
-func (f *facts) ignoredAck(a *WireAttempt, cookie bool) verdict {
+func (f *facts) ignoredAck(a *WireAttempt, cookie bool, outcome string) verdict {
 	t := a.ClientAck
 	for _, r := range f.rulesFor("server", "ack", a.Client, t) {
 		if !r.Random {
@@ -389,7 +389,13 @@ func (f *facts) ignoredAck(a *WireAttempt, cookie bool) verdict {
 	n := 0
 	for _, r := range f.rulesFor("server", "ack", a.Client, t) {
 		n++
-		v.add(one(bPreTCP, true, "ACK at %s: random-loss rule %s (counter +%d) may have dropped it", clock(t), r.Label, f.delta(t, "rule", r.Label)))
+		d := one(bPreTCP, true, "ACK at %s: random-loss rule %s (counter +%d) may have dropped it", clock(t), r.Label, f.delta(t, "rule", r.Label))
+		if outcome == "established" {
+			// One lost data segment of a connection that got through is
+			// not a handshake failure (README "Outcomes").
+			d.branches = append(d.branches, bNone)
+		}
+		v.add(d)
 	}
 	if ov := f.deltaFrom(t, "TcpExtListenOverflows"); ov > 0 && f.sysctlInt("net.ipv4.tcp_abort_on_overflow", 0) == 0 {
 		n++
