@@ -268,6 +268,11 @@ func (f *facts) outcome(a *WireAttempt) ([]string, string) {
 	case !a.ServerRST.IsZero() && a.ServerRST.Before(a.ClientAck):
 		return []string{"established_after_retry"}, "handshake completed after a RST detour"
 	}
+	if len(a.ClientData) > 0 && !served && f.wire.Last.Sub(a.ClientData[0]) < incompleteAfter {
+		// The client's data was still unacknowledged when the capture
+		// ended: whether the server took the connection is not known yet.
+		return []string{"established", "incomplete"}, "handshake completed on the first SYN; the capture ended before the server acknowledged the client's data"
+	}
 	return []string{"established"}, "handshake completed on the first SYN"
 }
 
