@@ -1,6 +1,7 @@
-// Command labnet is the traffic generator of the halfopen samples lab
-// (samples/lab/run.sh). It is run inside the lab's network namespaces and
-// has three subcommands:
+// Command labnet is a small traffic generator for network-namespace tests
+// (collect/netns_test.go uses it; the samples lab, package samples/lab,
+// runs its servers and clients in-process). It is run inside network
+// namespaces and has three subcommands:
 //
 //	serve      listen with an exact listen(2) backlog (raw syscalls, so Go's
 //	           net package cannot replace it by somaxconn), accept now, later
@@ -48,7 +49,7 @@ func usage() {
 	os.Exit(2)
 }
 
-// logf writes a time-stamped line to stderr; run.sh keeps these logs.
+// logf writes a time-stamped line to stderr.
 func logf(format string, args ...any) {
 	now := time.Now()
 	fmt.Fprintf(os.Stderr, "%d.%06d %s\n", now.Unix(), now.Nanosecond()/1000, fmt.Sprintf(format, args...))
