@@ -48,8 +48,10 @@ type listenerAgg struct {
 	vantage     vantageVotes
 	flood       floodBucket // spoofed sources' attempts, not counted above
 	sketch      keySketch
-	ended       int64 // attempts the end of the capture cut short
-	lastSynAck  int64 // latest first SYN-ACK, Unix ns
+	// answeredClients are the client addresses whose SYN got a SYN-ACK.
+	answeredClients map[netip.Addr]bool
+	ended           int64 // attempts the end of the capture cut short
+	lastSynAck      int64 // latest first SYN-ACK, Unix ns
 }
 
 // closing follows the RSTs a listener sent in answer to SYNs. RSTs after
@@ -288,6 +290,12 @@ func (c *collector) aggregate(a *flows.Attempt) {
 	}
 	if a.SynAcks > 0 {
 		l.lastSynAck = max(l.lastSynAck, a.FirstSYN+int64(a.SynAckTimes[0].At))
+		if l.answeredClients == nil {
+			l.answeredClients = map[netip.Addr]bool{}
+		}
+		if len(l.answeredClients) < answeredClientsCap {
+			l.answeredClients[a.Client.Addr()] = true
+		}
 	}
 	failed := a.Outcome.Failed()
 	sec := a.FirstSYN / int64(time.Second)
@@ -343,6 +351,12 @@ func (c *collector) aggregate(a *flows.Attempt) {
 		}
 		agg.add(&j)
 		agg.note(a.Context)
+		if j.branch == candSelective {
+			if agg.clients == nil {
+				agg.clients = map[netip.Addr]int64{}
+			}
+			agg.clients[a.Client.Addr()]++
+		}
 	}
 	l.hist.learn(a)
 	if listed {
@@ -446,6 +460,11 @@ func (c *collector) vantage() (string, string) {
 
 // sketchCap bounds a listener's sample of handshake keys.
 const sketchCap = 4096
+
+// answeredClientsCap bounds the client addresses a listener remembers as
+// answered; past it, new ones are not remembered (and a drop from them is
+// not told from a rule against them).
+const answeredClientsCap = 1 << 16
 
 // keySketch samples the handshakes (client, server, ISN) a listener saw,
 // to tell whether two captures saw the same ones: a bottom-k sample,

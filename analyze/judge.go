@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halfopen/halfopen/analyze/kernel"
+	"github.com/halfopen/halfopen/analyze/snapshot"
 	"github.com/halfopen/halfopen/flows"
 )
 
@@ -213,6 +214,14 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		j.add("packets", "the SYN is addressed to %s, a broadcast/multicast address", a.Server.Addr())
 		return j
 	}
+	if r := s.firewallRule(a, true); r != nil {
+		j.branch, j.conf = candFirewall, 0.9
+		if r.Other != "" || r.Random > 0 {
+			j.conf = 0.8
+		}
+		j.add("firewall", "%s matches this SYN: dropped before TCP", r.Describe())
+		return j
+	}
 	ctx := a.Context
 	synAt := time.Unix(0, a.FirstSYN)
 	if p, ok := s.ssAt(a.Server, synAt, time.Second); ok {
@@ -300,7 +309,7 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		// lets through whoever comes when it has room.
 		// Other clients' SYNs got through at the same moment and no queue
 		// was near its ceiling: the listener was not refusing work.
-		j.branch, j.conf = kernel.PreTCPDrop, 0.55
+		j.branch, j.conf = candSelective, 0.55
 		j.add("packets", "other clients' SYNs to this port were answered within a second of this one, at the same queue depths (%d half-open, %d unaccepted), while this client address never completed a handshake: the SYN was dropped before reaching TCP (a firewall rule for this source, conntrack, rp_filter) or on its way", ctx.HalfOpen, ctx.PendingAccept)
 		return j
 	}
@@ -326,6 +335,11 @@ func absDur(d time.Duration) time.Duration {
 }
 
 func (s *server) judgeReset(a *flows.Attempt, h *history, text bool) judgement {
+	if r := s.firewallRule(a, true); r != nil && r.Target == "REJECT" {
+		j := judgement{branch: candFirewall, conf: 0.9, text: text}
+		j.add("firewall", "%s matches this SYN: the firewall answered it with RST (REJECT --reject-with tcp-reset), not TCP", r.Describe())
+		return j
+	}
 	j := judgement{branch: kernel.ClosedPort, conf: 0.8, text: text}
 	j.add("packets", "the SYN was answered by RST %s after it: nothing listened on %s", fmtDur(a.ServerRST), a.Server)
 	if h.synAcksSeen > 0 {
@@ -370,7 +384,30 @@ func (s *server) judgeBareAck(a *flows.Attempt, text bool) judgement {
 	return j
 }
 
+// firewallRule returns a DROP or REJECT rule of the server's firewall
+// listing that matches a segment of the attempt and counted packets, or
+// nil. syn says the segment is the SYN; otherwise rules for SYNs only do
+// not apply.
+func (s *server) firewallRule(a *flows.Attempt, syn bool) *snapshot.FirewallRule {
+	if s.snaps.Firewall == nil {
+		return nil
+	}
+	for i := range s.snaps.Firewall.Rules {
+		r := &s.snaps.Firewall.Rules[i]
+		if r.Packets > 0 && (syn || !r.SYNOnly) && r.Matches(a.Client, a.Server) {
+			return r
+		}
+	}
+	return nil
+}
+
 func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
+	if r := s.firewallRule(a, false); r != nil && r.Target == "DROP" {
+		j := judgement{branch: candFirewall, conf: 0.85, text: text}
+		j.add("packets", "the server went on as if the client's ACK never came (SYN-ACK re-sent, data never acknowledged)")
+		j.add("firewall", "%s matches the client's ACK and data: dropped before TCP", r.Describe())
+		return j
+	}
 	j := judgement{branch: kernel.AcceptQueueFullAck, conf: 0.6, text: text}
 	n := 0
 	for _, sa := range a.RecordedSynAcks() {

@@ -302,7 +302,7 @@ func captureReport(index int, c *flows.Capture) Capture {
 		RST:         c.Stats.RST,
 		Attempts:    c.Stats.Attempts,
 		PreExisting: c.Stats.PreExisting,
-		Duplicates:  c.Duplicates,
+		Duplicates:  c.Duplicates + c.Stats.DuplicateSynAcks,
 		Damaged:     c.Damaged,
 		Warnings:    append([]string{}, c.Warnings...),
 		Snapshots:   []string{},

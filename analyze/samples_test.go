@@ -129,7 +129,14 @@ func TestSamplesCaptureOnly(t *testing.T) {
 					continue
 				}
 				if len(l.Verdicts) == 0 {
-					t.Errorf("%s: no verdict at all", el.Server)
+					if l.Failed == 0 {
+						// The kernel's branch left no failure in these packets
+						// (a syncookie answer, a deferred ACK, drops after the
+						// capture stopped): nothing to say is the honest answer.
+						t.Logf("%s: no failure in the capture, no verdict; snapshots say %s", el.Server, el.Branch)
+						continue
+					}
+					t.Errorf("%s: %d failures and no verdict at all", el.Server, l.Failed)
 					continue
 				}
 				top := l.Verdicts[0]

@@ -15,6 +15,7 @@ type Snapshots struct {
 	Sysctl    *snapshot.Sysctl
 	SS        *snapshot.SSSeries
 	Counters  []*snapshot.Counters // as given; their content decides the order (see snapshot.OrderCounters)
+	Firewall  *snapshot.Firewall   // iptables listings, rules of every file given
 	Kernel    string               // --kernel, or uname.txt of a bundle
 	KernelSrc string               // where Kernel came from
 	Files     []string             // the files read, for the report
@@ -22,15 +23,16 @@ type Snapshots struct {
 
 // Empty reports whether nothing was given.
 func (s *Snapshots) Empty() bool {
-	return s == nil || s.Sysctl == nil && s.SS == nil && len(s.Counters) == 0 && s.Kernel == ""
+	return s == nil || s.Sysctl == nil && s.SS == nil && len(s.Counters) == 0 && s.Kernel == "" && s.Firewall == nil
 }
 
 // SnapshotFiles names snapshot files given on the command line.
 type SnapshotFiles struct {
-	Sysctl []string
-	SS     []string
-	Nstat  []string // nstat -az, nstat deltas, nstat --json or netstat -s; two or more → deltas
-	Kernel string
+	Sysctl   []string
+	SS       []string
+	Nstat    []string // nstat -az, nstat deltas, nstat --json or netstat -s; two or more → deltas
+	Firewall []string // iptables -L -v -n -x listings
+	Kernel   string
 }
 
 // LoadSnapshots parses snapshot files. A file that is none of what its
@@ -68,6 +70,19 @@ func LoadSnapshots(f SnapshotFiles) (*Snapshots, error) {
 		}
 		s.Files = append(s.Files, p)
 	}
+	for _, p := range f.Firewall {
+		v, err := parseFile(p, func(fh *os.File) (any, error) { return snapshot.ParseFirewall(fh, p) })
+		if err != nil {
+			return nil, err
+		}
+		fw := v.(*snapshot.Firewall)
+		if s.Firewall == nil {
+			s.Firewall = fw
+		} else {
+			s.Firewall.Rules = append(s.Firewall.Rules, fw.Rules...)
+		}
+		s.Files = append(s.Files, p)
+	}
 	for _, p := range f.Nstat {
 		v, err := parseFile(p, func(fh *os.File) (any, error) { return snapshot.ParseCounters(fh, p) })
 		if err != nil {
@@ -94,6 +109,7 @@ const (
 	bundleSysctl = "sysctl.txt"
 	bundleSS     = "ss.txt"
 	bundleUname  = "uname.txt"
+	bundleFW     = "iptables.txt"
 )
 
 // IsBundle reports whether dir holds a capture named capture.* — a bundle.
@@ -128,6 +144,9 @@ func LoadBundle(dir string, extra SnapshotFiles) (Input, error) {
 	}
 	if p := filepath.Join(dir, bundleSS); exists(p) {
 		files.SS = append([]string{p}, files.SS...)
+	}
+	if p := filepath.Join(dir, bundleFW); exists(p) {
+		files.Firewall = append([]string{p}, files.Firewall...)
 	}
 	nstats, _ := filepath.Glob(filepath.Join(dir, "nstat*.txt"))
 	nstats2, _ := filepath.Glob(filepath.Join(dir, "netstat-s*.txt"))

@@ -107,7 +107,9 @@ func (f *floodStats) flooded() bool {
 	if f.single*5 < len(f.perSource)*4 {
 		return false
 	}
-	return f.synAckUnacked*4 >= f.attempts || f.noSACK*5 >= f.attempts*4
+	// A handful of SYN-ACKs nobody acknowledged is already telling: with
+	// cookies off a full SYN queue answers only its first few spoofed SYNs.
+	return f.synAckUnacked >= max(5, f.attempts/20) || f.noSACK*5 >= f.attempts*4
 }
 
 func (f *floodStats) note(a *flows.Attempt) {
@@ -200,10 +202,12 @@ type suspects struct {
 	floods  map[netip.AddrPort]*floodStats
 }
 
-// suspect reports whether nothing in the attempt shows a real client.
+// suspect reports whether nothing in the attempt itself shows a real
+// client: it never completed. Whether its source is a scanner (any
+// source) or a spoofed one (never completed anything: see
+// floodCandidate) is decided from the sources' whole behaviour.
 func suspect(a *flows.Attempt) bool {
-	if a.FinalAck != flows.None || a.OneSided || a.SYNs > 2 ||
-		a.Context.PeerEstablishedAgo != flows.None || a.Context.PeerClosedAgo != flows.None {
+	if a.FinalAck != flows.None || a.OneSided || a.SYNs > 2 {
 		return false
 	}
 	switch a.Outcome {
@@ -217,7 +221,8 @@ func suspect(a *flows.Attempt) bool {
 // SYN, never answered by RST (a closed port is a scan's or a real client's
 // business, not a flood's to hide).
 func floodCandidate(a *flows.Attempt) bool {
-	return a.SYNs == 1 && (a.Outcome == flows.Unanswered || a.Outcome == flows.SynAckUnacked)
+	return a.SYNs == 1 && (a.Outcome == flows.Unanswered || a.Outcome == flows.SynAckUnacked) &&
+		a.Context.PeerEstablishedAgo == flows.None && a.Context.PeerClosedAgo == flows.None
 }
 
 // note records a suspect in the per-source and per-listener statistics.

@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -20,6 +21,64 @@ type branchAgg struct {
 	halfHi   int
 	pendLo   int // range of Context.PendingAccept
 	pendHi   int
+	// clients counts attempts per client address, for candidates whose
+	// judgement depends on what the address did elsewhere (candSelective).
+	clients map[netip.Addr]int64
+}
+
+// candFirewall is a drop before TCP that a firewall rule of the snapshots
+// matches: the rule decides, whatever the listener counters say.
+const candFirewall = "pre_tcp_drop?firewall"
+
+// candSelective is the candidate of a SYN dropped while other clients'
+// SYNs got through: a drop before TCP if its client address never got
+// through anywhere in the capture (a firewall rule for that source),
+// undecided otherwise. Settled in settleSelective once the capture is read.
+const candSelective = "pre_tcp_drop?selective"
+
+// settleSelective decides candSelective per client address: addresses
+// answered somewhere in the capture are not filtered by a rule.
+func (l *listenerAgg) settleSelective() {
+	sel := l.cands[candSelective]
+	if sel == nil {
+		return
+	}
+	delete(l.cands, candSelective)
+	var answered int64
+	for c, n := range sel.clients {
+		if l.answeredClients[c] {
+			answered += n
+		}
+	}
+	move := func(branch string, n int64) {
+		if n == 0 {
+			return
+		}
+		agg := l.cands[branch]
+		if agg == nil {
+			agg = &branchAgg{halfLo: sel.halfLo, halfHi: sel.halfHi, pendLo: sel.pendLo, pendHi: sel.pendHi}
+			l.cands[branch] = agg
+		}
+		agg.count += n
+		agg.confSum += sel.confSum * float64(n) / float64(sel.count)
+		for _, e := range sel.examples {
+			if len(agg.examples) < maxExamples && !hasTemplate(agg.examples, e) {
+				agg.examples = append(agg.examples, e)
+			}
+		}
+	}
+	move(kernel.PreTCPDrop, sel.count-answered)
+	move(kernel.Unknown, answered)
+	for _, k := range l.kept {
+		if k.j.branch != candSelective {
+			continue
+		}
+		k.j.branch = kernel.PreTCPDrop
+		if l.answeredClients[k.a.Client.Addr()] {
+			k.j.branch, k.j.conf = kernel.Unknown, 0.2
+			k.j.ev = append(k.j.ev, Evidence{Kind: "packets", Text: "but this client address got through at another moment: not a rule against it", Against: true})
+		}
+	}
 }
 
 const maxExamples = 4
@@ -200,6 +259,11 @@ func (s *server) counterBranch(backlog int) (string, []Evidence) {
 // adjust weighs a candidate branch against listener-wide evidence, then
 // makes sure the result is a branch the server's kernel has at all.
 func (s *server) adjust(cand string, backlog int, n int64) adjustment {
+	if cand == candFirewall {
+		// A firewall rule that matches and counted packets outweighs what
+		// the listener counters say about other clients at the same time.
+		return adjustment{final: kernel.PreTCPDrop}
+	}
 	adj := s.weigh(cand, backlog, n)
 	if s.clientSideOnly() && silentServerDrop(adj.final) {
 		adj.ev = append(adj.ev, evAgainst("capture", "the capture was taken on the client: it cannot show whether these packets reached the server, so %s (a server-side drop) is not claimed; they may have been lost on the way, dropped by a firewall, or dropped by the server — a capture or counters from the server decide", adj.final))
@@ -340,8 +404,8 @@ func (s *server) weigh(cand string, backlog int, n int64) adjustment {
 				adj.final, adj.delta = kernel.PreTCPDrop, 0.1
 				adj.ev = append(adj.ev, ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule (REJECT --reject-with tcp-reset) answered for it", s.counterLine("TcpOutRsts"), n))
 			} else {
-				adj.delta = 0.1
-				adj.ev = append(adj.ev, ev("counter", "%s: the resets came from TCP itself", s.counterLine("TcpOutRsts")))
+				adj.delta = 0.3
+				adj.ev = append(adj.ev, ev("counter", "%s: the resets came from TCP itself, with no listener on the port", s.counterLine("TcpOutRsts")))
 			}
 		}
 	case kernel.BadChecksum:
@@ -356,6 +420,7 @@ func (s *server) weigh(cand string, backlog int, n int64) adjustment {
 // listenerVerdicts turns a listener's candidate branches into verdicts
 // (strongest first) and the mapping each candidate took.
 func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustment) {
+	l.settleSelective()
 	backlog := s.backlog(l.server)
 	remap := map[string]adjustment{}
 	type final struct {

@@ -39,6 +39,12 @@ type dupFilter struct {
 // window, length, IPv4 ID, TCP checksum and timestamp. The TTL is left
 // out: a routed copy of the frame has it decremented.
 func (f *dupFilter) duplicate(s *Segment) bool {
+	if s.Flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK {
+		// Linux sends SYN-ACKs with IP ID 0 and may send the same one
+		// twice in a moment (its timer and a retransmitted SYN): the
+		// tracker, which knows the SYNs, tells copies from answers.
+		return false
+	}
 	h := segmentHash(s)
 	e := &f.slots[h&(dupSlots-1)]
 	window := int64(dupWindow)

@@ -115,6 +115,7 @@ type attemptState struct {
 	saOff     [MaxTimes]uint32
 	saKind    [MaxTimes]uint8
 	synTSLast uint32
+	saTSval   uint32 // TSval of the last SYN-ACK
 	bareAckNo uint32
 	dataSeq   uint32 // sequence number of the client's first data
 	dataRetx  uint16 // its retransmissions before the server acknowledged it

@@ -38,6 +38,9 @@ type Stats struct {
 	OutOfOrder       int64 // packets timestamped before an earlier packet
 	ServerSYN        int64 // split handshakes / simultaneous opens
 	OneSided         int64 // attempts the client completed without a SYN-ACK in the capture
+	// DuplicateSynAcks counts SYN-ACKs identical to the one just before
+	// (see onSynAck): copies of a frame, not in SynAck's answers.
+	DuplicateSynAcks int64
 }
 
 type endpoint struct {
@@ -566,6 +569,16 @@ func (t *Tracker) onSynAck(s *Segment, idx uint32, side int8) {
 		return
 	}
 	off := st.offset(s.Time)
+	if st.nSA > 0 && s.Seq == st.serverISN && s.Opts.TSval == st.saTSval && off-st.lastSA < micros(int64(dupWindow)) {
+		// The same SYN-ACK again within microseconds: a copy of the frame
+		// (-i any, a mirror port) or the kernel answering a retransmitted
+		// SYN in the very moment its timer fired. Either way one answer.
+		if st.lastSYN+micros(int64(dupWindow)) < st.lastSA || st.nSYN < 2 {
+			t.stats.DuplicateSynAcks++
+		}
+		return
+	}
+	st.saTSval = s.Opts.TSval
 	var kind uint8
 	if st.nSA > 0 && s.Seq != st.serverISN {
 		kind |= saNewISN

@@ -52,7 +52,7 @@ type Expected struct {
 	PerListener  map[string]map[string]int64 `json:"per_listener"`
 	First        string                      `json:"first"`
 	Last         string                      `json:"last"`
-	Duplicates   int64                       `json:"duplicates"`     // segments byte-identical to one just before (see repeats)
+	Repeats      int64                       `json:"repeats"`        // SYN-ACKs byte-identical to one just before (see repeats)
 	Flood        int64                       `json:"flood_attempts"` // attempts from spoofed sources
 	FloodSources int64                       `json:"flood_sources"`
 	CaptureBytes int64                       `json:"capture_bytes"` // uncompressed pcap/pcapng bytes
@@ -97,8 +97,8 @@ func (c *conn) add(t int64, srv bool, flags uint8, seq, ack uint32, n int, opt u
 // repeats reports whether packet i is byte-identical to one the same side
 // sent less than 10 ms before: a SYN-ACK from the request timer and one
 // answering a SYN retransmit in the same millisecond, over IPv6 (IPv4
-// packets here carry distinct IDs). halfopen reads such a pair as one
-// frame captured twice, and so must the expected counts.
+// packets here carry distinct IDs). halfopen takes such a pair for one
+// answer, as the SYN-ACK count of tshark does not.
 func (c *conn) repeats(i int) bool {
 	p := &c.pkts[i]
 	if !c.srv.Is6() || p.n != 0 {
@@ -262,7 +262,7 @@ func (g *gen) run(cw *capWriter) error {
 		g.last = p.t
 		if c.repeats(c.next) {
 			g.exp.Packets++
-			g.exp.Duplicates++
+			g.exp.Repeats++
 		} else {
 			g.count(p)
 		}

@@ -19,6 +19,7 @@ func addSnapshotFlags(fl *pflag.FlagSet, s *analyze.SnapshotFiles) {
 	fl.StringArrayVar(&s.Sysctl, "sysctl", nil, "`FILE` with the server's sysctl -a output")
 	fl.StringArrayVar(&s.SS, "ss", nil, "`FILE` with ss -ltn output, one or a time series ('# <unix time>' headers)")
 	fl.StringArrayVar(&s.Nstat, "nstat", nil, "`FILE` with nstat -az / nstat --json / netstat -s (repeat: first before, last after)")
+	fl.StringArrayVar(&s.Firewall, "iptables", nil, "`FILE` with iptables -L -v -n -x (and ip6tables) output: DROP/REJECT rules and their counters")
 	fl.StringVar(&s.Kernel, "kernel", "", "the server's kernel `VERSION` (uname -r), when no sysctl snapshot says it")
 }
 
