@@ -351,7 +351,7 @@ func (c *collector) aggregate(a *flows.Attempt) {
 		}
 		agg.add(&j)
 		agg.note(a.Context)
-		if j.branch == candSelective {
+		if j.branch == candSelective || j.branch == candRejectSelective {
 			if agg.clients == nil {
 				agg.clients = map[netip.Addr]int64{}
 			}

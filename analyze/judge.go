@@ -340,6 +340,12 @@ func (s *server) judgeReset(a *flows.Attempt, h *history, text bool) judgement {
 		j.add("firewall", "%s matches this SYN: the firewall answered it with RST (REJECT --reject-with tcp-reset), not TCP", r.Describe())
 		return j
 	}
+	proven := a.Context.PeerEstablishedAgo != flows.None || a.Context.PeerClosedAgo != flows.None
+	if a.Context.AnsweredAround && !proven {
+		j := judgement{branch: candRejectSelective, conf: 0.7, text: text}
+		j.add("packets", "the SYN was answered by RST %s after it, while other clients' SYNs to %s got SYN-ACKs within a second: the port was open, so a firewall rule (REJECT --reject-with tcp-reset) answered for this client address", fmtDur(a.ServerRST), a.Server)
+		return j
+	}
 	j := judgement{branch: kernel.ClosedPort, conf: 0.8, text: text}
 	j.add("packets", "the SYN was answered by RST %s after it: nothing listened on %s", fmtDur(a.ServerRST), a.Server)
 	if h.synAcksSeen > 0 {

@@ -36,14 +36,27 @@ const candFirewall = "pre_tcp_drop?firewall"
 // undecided otherwise. Settled in settleSelective once the capture is read.
 const candSelective = "pre_tcp_drop?selective"
 
-// settleSelective decides candSelective per client address: addresses
-// answered somewhere in the capture are not filtered by a rule.
+// candRejectSelective is a SYN answered by RST while other clients' SYNs
+// to the same port got SYN-ACKs: the port was open, so a firewall REJECT
+// answered, if the client address never got through; a closed moment
+// of the listener otherwise.
+const candRejectSelective = "pre_tcp_drop?reject"
+
+// settleSelective decides the selective candidates per client address:
+// addresses answered somewhere in the capture are not filtered by a rule.
 func (l *listenerAgg) settleSelective() {
-	sel := l.cands[candSelective]
+	l.settle(candSelective, kernel.Unknown)
+	l.settle(candRejectSelective, kernel.ClosedPort)
+}
+
+// settle maps a selective candidate to pre_tcp_drop for addresses never
+// answered and to otherwise for the rest.
+func (l *listenerAgg) settle(cand, otherwise string) {
+	sel := l.cands[cand]
 	if sel == nil {
 		return
 	}
-	delete(l.cands, candSelective)
+	delete(l.cands, cand)
 	var answered int64
 	for c, n := range sel.clients {
 		if l.answeredClients[c] {
@@ -68,14 +81,17 @@ func (l *listenerAgg) settleSelective() {
 		}
 	}
 	move(kernel.PreTCPDrop, sel.count-answered)
-	move(kernel.Unknown, answered)
+	move(otherwise, answered)
 	for _, k := range l.kept {
-		if k.j.branch != candSelective {
+		if k.j.branch != cand {
 			continue
 		}
 		k.j.branch = kernel.PreTCPDrop
 		if l.answeredClients[k.a.Client.Addr()] {
-			k.j.branch, k.j.conf = kernel.Unknown, 0.2
+			k.j.branch, k.j.conf = otherwise, min(k.j.conf, 0.5)
+			if otherwise == kernel.Unknown {
+				k.j.conf = 0.2
+			}
 			k.j.ev = append(k.j.ev, Evidence{Kind: "packets", Text: "but this client address got through at another moment: not a rule against it", Against: true})
 		}
 	}
