@@ -242,6 +242,9 @@ func (c *collector) add(a *flows.Attempt) {
 func (c *collector) dispatch(a *flows.Attempt) bool {
 	switch c.sus.route(a) {
 	case toScan:
+		if l := c.listeners[a.Server]; l != nil && l.answeredClients[a.Client.Addr()] {
+			return false // a real client of this listener (behind the scanner's address too)
+		}
 		c.scanAttempts++
 		return true
 	case toFlood:

@@ -42,6 +42,11 @@ const candSelective = "pre_tcp_drop?selective"
 // of the listener otherwise.
 const candRejectSelective = "pre_tcp_drop?reject"
 
+// candRejected is what candRejectSelective becomes for client addresses
+// never answered: a REJECT rule or a listener closed at that moment, as
+// the counters decide in adjust.
+const candRejected = "pre_tcp_drop?rejected"
+
 // settleSelective decides the selective candidates per client address:
 // addresses answered somewhere in the capture are not filtered by a rule.
 func (l *listenerAgg) settleSelective() {
@@ -63,6 +68,11 @@ func (l *listenerAgg) settle(cand, otherwise string) {
 			answered += n
 		}
 	}
+	if cand == candRejectSelective && (answered > 0 || l.cands[kernel.ClosedPort] != nil) {
+		// Clients that got through at other moments were refused too: the
+		// listener was closed for everyone then, not a rule for some.
+		answered = sel.count
+	}
 	move := func(branch string, n int64) {
 		if n == 0 {
 			return
@@ -80,13 +90,21 @@ func (l *listenerAgg) settle(cand, otherwise string) {
 			}
 		}
 	}
-	move(kernel.PreTCPDrop, sel.count-answered)
+	unanswered := kernel.PreTCPDrop
+	if cand == candRejectSelective {
+		unanswered = candRejected
+	}
+	move(unanswered, sel.count-answered)
 	move(otherwise, answered)
 	for _, k := range l.kept {
 		if k.j.branch != cand {
 			continue
 		}
-		k.j.branch = kernel.PreTCPDrop
+		k.j.branch = unanswered
+		if answered == sel.count && cand == candRejectSelective {
+			k.j.branch, k.j.conf = otherwise, min(k.j.conf, 0.5)
+			continue
+		}
 		if l.answeredClients[k.a.Client.Addr()] {
 			k.j.branch, k.j.conf = otherwise, min(k.j.conf, 0.5)
 			if otherwise == kernel.Unknown {
@@ -278,6 +296,17 @@ func (s *server) adjust(cand string, backlog int, n int64) adjustment {
 	if cand == candFirewall {
 		// A firewall rule that matches and counted packets outweighs what
 		// the listener counters say about other clients at the same time.
+		return adjustment{final: kernel.PreTCPDrop}
+	}
+	if cand == candRejected {
+		// Only the counters can tell a REJECT rule from a listener closed
+		// at that moment: TCP counts the resets it sends itself.
+		if rsts, ok := s.counter("TcpOutRsts"); ok {
+			if rsts >= n {
+				return adjustment{final: kernel.ClosedPort, delta: 0.2, ev: []Evidence{ev("counter", "%s: TCP itself sent the resets — the listener was closed at that moment, not a firewall rule", s.counterLine("TcpOutRsts"))}}
+			}
+			return adjustment{final: kernel.PreTCPDrop, delta: 0.2, ev: []Evidence{ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule answered", s.counterLine("TcpOutRsts"), n)}}
+		}
 		return adjustment{final: kernel.PreTCPDrop}
 	}
 	adj := s.weigh(cand, backlog, n)
