@@ -242,8 +242,11 @@ func (c *collector) add(a *flows.Attempt) {
 func (c *collector) dispatch(a *flows.Attempt) bool {
 	switch c.sus.route(a) {
 	case toScan:
-		if l := c.listeners[a.Server]; l != nil && l.answeredClients[a.Client.Addr()] {
-			return false // a real client of this listener (behind the scanner's address too)
+		if l := c.listeners[a.Server]; l != nil && l.answeredClients[a.Client.Addr()] && (a.ClientRST == flows.None || a.SynAcks == 0) {
+			// The scanner's address is a real client of this listener too:
+			// only a SYN-ACK the client reset (a SYN scan's probe of an
+			// open port; no connect() does that) belongs to the scan.
+			return false
 		}
 		c.scanAttempts++
 		return true
