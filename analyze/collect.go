@@ -212,10 +212,48 @@ type collector struct {
 	sus       suspects
 	// scanAttempts counts attempts routed to scans (see suspects.go).
 	scanAttempts int64
+	// maxListeners bounds the listeners aggregated in detail (0: no
+	// limit); attempts to further listeners are counted in others.
+	maxListeners int
+	others       othersAgg
 }
 
-func newCollector(capture int, policy ListPolicy, limit int, srv *server) *collector {
-	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit, srv: srv}
+// othersAgg counts the attempts to listeners beyond the memory budget.
+type othersAgg struct {
+	servers  map[netip.AddrPort]bool // up to othersServers, then only counted
+	more     bool
+	attempts int64
+	failed   int64
+	outcomes [flows.NumOutcomes]int64
+}
+
+const othersServers = 1 << 20
+
+func (o *othersAgg) add(a *flows.Attempt) {
+	if o.servers == nil {
+		o.servers = map[netip.AddrPort]bool{}
+	}
+	if len(o.servers) < othersServers {
+		o.servers[a.Server] = true
+	} else if !o.servers[a.Server] {
+		o.more = true
+	}
+	o.attempts++
+	o.outcomes[a.Outcome]++
+	if a.Outcome.Failed() {
+		o.failed++
+	}
+}
+
+func (o *othersAgg) report() *OtherListeners {
+	if o.attempts == 0 {
+		return nil
+	}
+	return &OtherListeners{Listeners: int64(len(o.servers)), Attempts: o.attempts, Failed: o.failed, Outcomes: outcomeMap(&o.outcomes)}
+}
+
+func newCollector(capture int, policy ListPolicy, limit, maxListeners int, srv *server) *collector {
+	return &collector{capture: capture, listeners: map[netip.AddrPort]*listenerAgg{}, policy: policy, limit: limit, maxListeners: maxListeners, srv: srv}
 }
 
 // add takes one finished attempt: suspects (see suspects.go) are parked
@@ -251,7 +289,11 @@ func (c *collector) dispatch(a *flows.Attempt) bool {
 		c.scanAttempts++
 		return true
 	case toFlood:
-		c.listener(a.Server).flood.add(a)
+		if l := c.listener(a.Server); l != nil {
+			l.flood.add(a)
+		} else {
+			c.others.add(a)
+		}
 		return true
 	}
 	return false
@@ -268,12 +310,17 @@ func (c *collector) routeParked() {
 	c.sus.parked = nil
 }
 
-// listener returns the aggregate of a server endpoint, creating it.
+// listener returns the aggregate of a server endpoint, creating it, or
+// nil when the memory budget's count of listeners is used up (the attempt
+// is then counted in others).
 func (c *collector) listener(server netip.AddrPort) *listenerAgg {
 	l := c.last
 	if l == nil || l.server != server {
 		l = c.listeners[server]
 		if l == nil {
+			if c.maxListeners > 0 && len(c.listeners) >= c.maxListeners {
+				return nil
+			}
 			l = newListenerAgg(server)
 			l.captures[c.capture] = true
 			c.listeners[server] = l
@@ -286,6 +333,10 @@ func (c *collector) listener(server netip.AddrPort) *listenerAgg {
 // aggregate folds an attempt into its listener.
 func (c *collector) aggregate(a *flows.Attempt) {
 	l := c.listener(a.Server)
+	if l == nil {
+		c.others.add(a)
+		return
+	}
 	l.attempts++
 	l.outcomes[a.Outcome]++
 	l.closing.note(a)

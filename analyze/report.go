@@ -34,36 +34,46 @@ type Totals struct {
 	Branches         map[string]int64 `json:"branches"`
 	FloodAttempts    int64            `json:"flood_attempts"` // not in Attempts
 	ScanAttempts     int64            `json:"scan_attempts"`  // not in Attempts
+	UntrackedSYNs    int64            `json:"untracked_syns"` // not in Attempts: over the memory budget
+	// ListenersOmitted counts listeners not listed (beyond --max-listeners,
+	// the least failing first left out); their attempts are in the totals.
+	ListenersOmitted int `json:"listeners_omitted"`
 }
 
 // Capture describes one input capture.
 type Capture struct {
-	Index       int        `json:"index"`
-	Path        string     `json:"path"`
-	Format      string     `json:"format"`
-	Compression string     `json:"compression,omitempty"`
-	Packets     int64      `json:"packets"`
-	TCPPackets  int64      `json:"tcp_packets"`
-	LinkTypes   []string   `json:"link_types"`
-	First       *string    `json:"first"` // RFC 3339, nanoseconds, UTC; null without packets
-	Last        *string    `json:"last"`
-	Seconds     float64    `json:"seconds"`
-	SYN         int64      `json:"syn"`
-	SynAck      int64      `json:"synack"`
-	RST         int64      `json:"rst"`
-	Attempts    int64      `json:"attempts"`
-	PreExisting int64      `json:"preexisting_connections"`
-	Duplicates  int64      `json:"duplicate_frames"` // second copies of frames, dropped
-	Vantage     string     `json:"vantage"`          // server, client, middle or unknown
-	VantageWhy  string     `json:"vantage_evidence"`
-	Scans       []Scan     `json:"scans"`
-	Damaged     bool       `json:"damaged"`
-	Error       string     `json:"error,omitempty"` // set when the file could not be read at all
-	Warnings    []string   `json:"warnings"`
-	Kernel      *Kernel    `json:"kernel"`
-	Snapshots   []string   `json:"snapshots"`
-	Listeners   []Listener `json:"listeners"` // this capture's listeners (no attempts)
-	file        string     // where to read it again (Path may be a display name)
+	Index       int      `json:"index"`
+	Path        string   `json:"path"`
+	Format      string   `json:"format"`
+	Compression string   `json:"compression,omitempty"`
+	Packets     int64    `json:"packets"`
+	TCPPackets  int64    `json:"tcp_packets"`
+	LinkTypes   []string `json:"link_types"`
+	First       *string  `json:"first"` // RFC 3339, nanoseconds, UTC; null without packets
+	Last        *string  `json:"last"`
+	Seconds     float64  `json:"seconds"`
+	SYN         int64    `json:"syn"`
+	SynAck      int64    `json:"synack"`
+	RST         int64    `json:"rst"`
+	Attempts    int64    `json:"attempts"`
+	PreExisting int64    `json:"preexisting_connections"`
+	Duplicates  int64    `json:"duplicate_frames"` // second copies of frames, dropped
+	Vantage     string   `json:"vantage"`          // server, client, middle or unknown
+	VantageWhy  string   `json:"vantage_evidence"`
+	Scans       []Scan   `json:"scans"`
+	// Untracked sums the SYNs the memory budget let halfopen count but
+	// not follow (a flood larger than the budget); null when none.
+	Untracked *Untracked `json:"untracked"`
+	// OtherListeners sums the listeners beyond the memory budget's count
+	// of listeners followed in detail; null when none.
+	OtherListeners *OtherListeners `json:"other_listeners"`
+	Damaged        bool            `json:"damaged"`
+	Error          string          `json:"error,omitempty"` // set when the file could not be read at all
+	Warnings       []string        `json:"warnings"`
+	Kernel         *Kernel         `json:"kernel"`
+	Snapshots      []string        `json:"snapshots"`
+	Listeners      []Listener      `json:"listeners"` // this capture's listeners (no attempts)
+	file           string          // where to read it again (Path may be a display name)
 }
 
 // File is where the capture can be read again: the file analysed, or Path
@@ -110,6 +120,29 @@ type Listener struct {
 	// FailureRateAll is the failure rate with the flood's attempts
 	// counted as failures too (equal to FailureRate without a flood).
 	FailureRateAll float64 `json:"failure_rate_all"`
+}
+
+// Untracked sums SYNs counted but not followed.
+type Untracked struct {
+	SYNs      int64          `json:"syns"`
+	Listeners int            `json:"listeners"`
+	First     string         `json:"first"`
+	Last      string         `json:"last"`
+	Top       []UntrackedTop `json:"top"` // the listeners with the most
+}
+
+// UntrackedTop is one listener's untracked SYNs.
+type UntrackedTop struct {
+	Server string `json:"server"` // "" for listeners beyond those counted one by one
+	SYNs   int64  `json:"syns"`
+}
+
+// OtherListeners sums listeners counted without detail.
+type OtherListeners struct {
+	Listeners int64            `json:"listeners"`
+	Attempts  int64            `json:"attempts"`
+	Failed    int64            `json:"failed"`
+	Outcomes  map[string]int64 `json:"outcomes"`
 }
 
 // Scan is one source that probed many ports (or hosts) without

@@ -40,6 +40,35 @@ type Options struct {
 	Generator string // e.g. "halfopen 1.0.0", recorded in the report
 	// MaxPackets stops reading each capture after that many packets.
 	MaxPackets int64
+	// MemoryBudget bounds, in bytes, what the analysis of one capture
+	// keeps: flows followed at once and listeners aggregated in detail.
+	// Past it, new SYNs and listeners are counted, not followed, and the
+	// report says so. 0 means DefaultMemoryBudget, negative no limit.
+	MemoryBudget int64
+	// MaxListeners bounds the listeners a report lists (worst first); the
+	// rest are counted in Totals.ListenersOmitted. 0 lists them all.
+	MaxListeners int
+}
+
+// DefaultMemoryBudget fits an analysis on a machine with 2 GB.
+const DefaultMemoryBudget = 1 << 30
+
+// DefaultMaxListeners is how many listeners a report lists by default.
+const DefaultMaxListeners = 1000
+
+// budget splits the memory budget: 40 % for flows at about 400 bytes
+// each (flow, attempt state, index and timer entries, slab growth), 5 %
+// for listener aggregates at about 4 KB each; the rest is headroom for
+// the collector's bounded tables and the Go runtime.
+func (o Options) budget() (maxFlows, maxListeners int) {
+	b := o.MemoryBudget
+	switch {
+	case b == 0:
+		b = DefaultMemoryBudget
+	case b < 0:
+		return -1, 0
+	}
+	return int(max(b*4/10/400, 1024)), int(max(b/20/4096, 256))
 }
 
 // DefaultMaxListed is how many attempts per listener a report lists by default.
@@ -165,8 +194,9 @@ func combine(views []*listenerAgg, results []captureResult, limit int) (*listene
 // readOne reads one capture into a collector.
 func readOne(index int, in Input, opts Options) captureResult {
 	srv := newServer(in.Snapshots)
-	coll := newCollector(index, opts.List, opts.MaxListed, srv)
-	fo := flows.Options{MaxPackets: opts.MaxPackets}
+	maxFlows, maxListeners := opts.budget()
+	coll := newCollector(index, opts.List, opts.MaxListed, maxListeners, srv)
+	fo := flows.Options{MaxPackets: opts.MaxPackets, MaxFlows: maxFlows}
 	if opts.Progress != nil {
 		fo.Progress = func(n int64) { opts.Progress(index, n) }
 	}
@@ -178,6 +208,11 @@ func readOne(index int, in Input, opts Options) captureResult {
 	cr := captureReport(index, c)
 	cr.Path, cr.file = in.name(), in.Path
 	cr.Scans = coll.sus.scans()
+	cr.Untracked = untrackedReport(c.Untracked)
+	cr.OtherListeners = coll.others.report()
+	if o := cr.OtherListeners; o != nil {
+		cr.Warnings = append(cr.Warnings, fmt.Sprintf("memory budget: %d attempts to %d listeners beyond the %d followed in detail were counted without detail (other_listeners)", o.Attempts, o.Listeners, maxListeners))
+	}
 	if !srv.kernelKnown {
 		srv.pickKernel(measuredSynAckRTO(coll))
 	}
@@ -211,6 +246,35 @@ func readOne(index int, in Input, opts Options) captureResult {
 		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
 	}
 	return captureResult{capture: cr, coll: coll, first: c.First, last: c.Last}
+}
+
+// untrackedReport sums the SYNs the flow budget did not let the tracker
+// follow, naming the listeners with the most.
+func untrackedReport(us []flows.Untracked) *Untracked {
+	if len(us) == 0 {
+		return nil
+	}
+	r := &Untracked{Top: []UntrackedTop{}}
+	var first, last int64
+	for i, u := range us {
+		r.SYNs += u.SYNs
+		if u.Server.IsValid() {
+			r.Listeners++
+		}
+		if first == 0 || u.First < first {
+			first = u.First
+		}
+		last = max(last, u.Last)
+		if i < 10 {
+			srv := ""
+			if u.Server.IsValid() {
+				srv = u.Server.String()
+			}
+			r.Top = append(r.Top, UntrackedTop{Server: srv, SYNs: u.SYNs})
+		}
+	}
+	r.First, r.Last = timeString(first), timeString(last)
+	return r
 }
 
 // silentHosts warns about server hosts that sent nothing at all — no
@@ -337,16 +401,28 @@ func assemble(results []captureResult, opts Options) *Report {
 		for srv, l := range res.coll.listeners {
 			perCapture[srv.String()] = l
 		}
-		for _, l := range sortedListeners(perCapture) {
-			lr := l.report()
-			lr.Listed = 0 // attempts are listed once, under the combined view
-			c.Listeners = append(c.Listeners, lr)
+		for n, l := range sortedListeners(perCapture) {
+			if opts.MaxListeners == 0 || n < opts.MaxListeners {
+				lr := l.report()
+				lr.Listed = 0 // attempts are listed once, under the combined view
+				c.Listeners = append(c.Listeners, lr)
+			}
 			key := fmt.Sprintf("%d %s", group[i], l.server)
 			parts[key] = append(parts[key], l)
 		}
 		r.Captures = append(r.Captures, c)
 		r.Totals.Packets += c.Packets
 		r.Totals.ScanAttempts += res.coll.scanAttempts
+		if c.Untracked != nil {
+			r.Totals.UntrackedSYNs += c.Untracked.SYNs
+		}
+		if o := res.coll.others; o.attempts > 0 {
+			r.Totals.Attempts += o.attempts
+			r.Totals.Failed += o.failed
+			for i, n := range o.outcomes {
+				r.Totals.Outcomes[flows.Outcome(i).String()] += n
+			}
+		}
 	}
 	combined := map[string]*listenerAgg{}
 	for _, key := range sortedKeys(parts) {
@@ -357,18 +433,27 @@ func assemble(results []captureResult, opts Options) *Report {
 		}
 	}
 	r.Totals.Captures = len(results)
-	for _, l := range sortedListeners(combined) {
-		lr := l.report()
-		r.Listeners = append(r.Listeners, lr)
+	for i, l := range sortedListeners(combined) {
 		r.Totals.Attempts += l.attempts
 		r.Totals.Failed += l.failed
 		r.Totals.FloodAttempts += l.flood.attempts
+		r.Totals.Listeners++
 		if l.failed > 0 {
 			r.Totals.FailingListeners++
 		}
 		for i, n := range l.outcomes {
 			r.Totals.Outcomes[flows.Outcome(i).String()] += n
 		}
+		if opts.MaxListeners > 0 && i >= opts.MaxListeners {
+			// Listed worst first: the ones left out fail least.
+			r.Totals.ListenersOmitted++
+			for _, v := range l.verdicts {
+				r.Totals.Branches[v.Branch] += v.Attempts
+			}
+			continue
+		}
+		lr := l.report()
+		r.Listeners = append(r.Listeners, lr)
 		for b, n := range lr.Branches {
 			r.Totals.Branches[b] += n
 		}
@@ -378,7 +463,6 @@ func assemble(results []captureResult, opts Options) *Report {
 			r.Attempts = append(r.Attempts, attemptReport(k))
 		}
 	}
-	r.Totals.Listeners = len(r.Listeners)
 	sort.SliceStable(r.Attempts, func(i, j int) bool { return r.Attempts[i].firstNS < r.Attempts[j].firstNS })
 	r.Headline = headline(r)
 	return r

@@ -5,6 +5,7 @@ package flows
 // TSvals), not from running the code.
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"testing"
@@ -875,4 +876,92 @@ func TestCompositeFates(t *testing.T) {
 		_, atts := readBytes(t, capture(t, segs...))
 		wantOutcome(t, onlyAttempt(t, atts), Established, false)
 	})
+}
+
+// TestAbsurdTimestamps: one frame stamped decades ahead (first, or in the
+// middle) or behind does not stop expiry: memory stays with the attempts
+// really open, attempts settle by time, and the frames are counted.
+func TestAbsurdTimestamps(t *testing.T) {
+	const n = 4000 // lone SYNs from distinct sources, 50 ms apart (200 s)
+	build := func(absurdAt int, offset time.Duration) []tseg {
+		var segs []tseg
+		for i := range n {
+			if i == absurdAt {
+				c := newConn("192.0.2.1:1", "10.0.0.2:80", 1, 0)
+				segs = append(segs, c.syn(offset))
+			}
+			c := newConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 40000).String(), "10.0.0.2:80", uint32(i+10), 0)
+			segs = append(segs, c.syn(time.Duration(i)*50*time.Millisecond))
+		}
+		return segs
+	}
+	for _, tc := range []struct {
+		name     string
+		absurdAt int
+		offset   time.Duration
+	}{
+		{"far-future-first", 0, 75 * 365 * 24 * time.Hour},
+		{"far-future-middle", n / 2, 75 * 365 * 24 * time.Hour},
+		{"far-past-first", 0, -50 * 365 * 24 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, atts := readBytes(t, capture(t, build(tc.absurdAt, tc.offset)...))
+			// 8 s of lone SYNs at 20/s are open at once; allow slack for
+			// the recovery from a clock set far back.
+			if c.PeakOpen > 600 {
+				t.Errorf("peak %d attempts open at once, want the ~160 a lone SYN's 8 s hold", c.PeakOpen)
+			}
+			unanswered := 0
+			for _, a := range atts {
+				if a.Outcome == Unanswered && !a.CaptureEnded {
+					unanswered++
+				}
+			}
+			if unanswered < n-200 {
+				t.Errorf("%d of %d lone SYNs settled by time as unanswered", unanswered, n)
+			}
+			if c.Stats.ClockJumps+c.Stats.ClockResets == 0 || !strings.Contains(strings.Join(c.Warnings, " "), "capture clock") {
+				t.Errorf("absurd timestamp not reported: stats %+v, warnings %q", c.Stats, c.Warnings)
+			}
+		})
+	}
+}
+
+// TestFlowBudget: past the flow budget new SYNs are counted per listener,
+// not followed; a client that completed a handshake before still gets in
+// (the reserve), so a flood cannot hide the real clients.
+func TestFlowBudget(t *testing.T) {
+	var segs []tseg
+	real := newConn("10.9.9.9:40000", "10.0.0.2:80", 7, 70)
+	segs = append(segs, real.handshake(0)...)
+	for i := range 1000 {
+		c := newConn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 40000).String(), "10.0.0.2:80", uint32(i+10), 0)
+		segs = append(segs, c.syn(10*time.Millisecond+time.Duration(i)*time.Millisecond))
+	}
+	again := newConn("10.9.9.9:40001", "10.0.0.2:80", 8, 80)
+	segs = append(segs, again.handshake(1200*time.Millisecond)...)
+	segs = append(segs, far(120*time.Second))
+	var atts []Attempt
+	c, err := Read(bytes.NewReader(capture(t, segs...)), "budget", Options{MaxFlows: 100}, func(a *Attempt) { atts = append(atts, *a) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atts) > 110 || c.PeakFlows > 110 {
+		t.Errorf("%d attempts followed, %d flows at the peak; want about the budget of 100", len(atts), c.PeakFlows)
+	}
+	if len(c.Untracked) != 1 || c.Untracked[0].Server != ap("10.0.0.2:80") || c.Untracked[0].SYNs+int64(len(atts)) != 1002 {
+		t.Errorf("untracked %+v with %d attempts; want the rest of 1002 SYNs counted for 10.0.0.2:80", c.Untracked, len(atts))
+	}
+	found := false
+	for _, a := range atts {
+		if a.Client == ap("10.9.9.9:40001") && a.Outcome == Established {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the returning client was not followed although the budget keeps a reserve for it")
+	}
+	if !strings.Contains(strings.Join(c.Warnings, " "), "memory budget") {
+		t.Errorf("warnings %q", c.Warnings)
+	}
 }

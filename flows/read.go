@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 )
 
 // Capture describes one capture as it was read: its format, what it held,
@@ -29,6 +30,10 @@ type Capture struct {
 	First, Last int64      // Unix ns of the earliest and latest packet
 	Stats       Stats
 	PeakOpen    int // most attempts open at once
+	PeakFlows   int // most flows held at once
+	// Untracked are the SYNs the flow budget let the tracker count but not
+	// follow, per listener (see Tracker.Untracked).
+	Untracked []Untracked
 	// Damaged is set when reading stopped early because the input was cut
 	// short or corrupt; the packets before the damage were analysed.
 	Damaged  bool
@@ -48,6 +53,9 @@ type Options struct {
 	// KeepDuplicates keeps every copy of a frame captured twice (see
 	// dupWindow); by default the second copy is dropped and counted.
 	KeepDuplicates bool
+	// MaxFlows is the tracker's flow budget: 0 for DefaultMaxFlows, -1
+	// for no limit.
+	MaxFlows int
 }
 
 // ReadFile reads the capture at path ("-" for standard input).
@@ -79,6 +87,12 @@ func Read(r io.Reader, name string, opts Options, emit func(*Attempt)) (*Capture
 	defer closer()
 	c := &Capture{Name: name, Format: rr.format(), Compression: comp}
 	tr := NewTracker(emit)
+	switch {
+	case opts.MaxFlows > 0:
+		tr.SetMaxFlows(opts.MaxFlows)
+	case opts.MaxFlows < 0:
+		tr.SetMaxFlows(0)
+	}
 	if opts.Serial {
 		readRecords(rr, c, counted, opts, func(b []Segment) []Segment {
 			c.track(tr, b)
@@ -90,6 +104,7 @@ func Read(r io.Reader, name string, opts Options, emit func(*Attempt)) (*Capture
 	c.Format = rr.format()
 	tr.Finish()
 	c.Stats = tr.Stats()
+	c.Untracked = tr.Untracked()
 	for _, p := range rr.problems() {
 		c.Warnings = append(c.Warnings, p.String())
 	}
@@ -119,27 +134,19 @@ func pipeline(rr recordReader, c *Capture, counted *countingReader, opts Options
 			return (<-free)[:0]
 		})
 	}()
-	peak := 0
 	for b := range full {
-		for i := range b {
-			tr.Add(&b[i])
-		}
-		if open, _ := tr.Open(); open > peak {
-			peak = open
-		}
+		c.track(tr, b)
 		free <- b
 	}
-	c.PeakOpen = max(c.PeakOpen, peak)
 }
 
-// track feeds a batch to the tracker (serial mode).
+// track feeds a batch to the tracker and notes the peaks.
 func (c *Capture) track(tr *Tracker, b []Segment) {
 	for i := range b {
 		tr.Add(&b[i])
 	}
-	if open, _ := tr.Open(); open > c.PeakOpen {
-		c.PeakOpen = open
-	}
+	open, flows := tr.Open()
+	c.PeakOpen, c.PeakFlows = max(c.PeakOpen, open), max(c.PeakFlows, flows)
 }
 
 // readRecords reads and decodes records into batches of segments, handing
@@ -230,6 +237,13 @@ func (c *Capture) addDecodeWarnings() {
 	warn(c.UnknownLink, "%d packets have a link type halfopen cannot decode and were skipped")
 	warn(c.Malformed, "%d packets have malformed IP or TCP headers and were skipped")
 	warn(c.Stats.OutOfOrder, "%d packets are timestamped before a packet that precedes them in the file; intervals around them may be off")
+	if c.Stats.ClockJumps > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d packets are stamped far ahead of their neighbours (up to %s): they did not move the capture clock, and attempts they begin are timed from their own stamps", c.Stats.ClockJumps, c.Stats.MaxClockJump.Round(time.Second)))
+	}
+	warn(c.Stats.ClockResets, "%d times packets far ahead had moved the capture clock and the packets after them did not follow: the clock was set back to theirs")
+	if c.Stats.Untracked > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("memory budget: %d SYNs (and segments of unknown connections) arrived while %d flows were held and were counted, not followed; they are summarised per listener (untracked), outside the attempts (raise the budget with --max-flows)", c.Stats.Untracked, c.PeakFlows))
+	}
 	warn(c.Stats.OneSided, "%d attempts were completed by the client although the capture holds no SYN-ACK for them: the capture seems to hold one direction only (asymmetric routing or a capture filter); their outcome comes from the client's packets")
 	if c.Stats.SynAckWithoutSYN > 0 && c.Stats.SynAckWithoutSYN*2 > c.Stats.SynAck {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d SYN-ACKs answer SYNs the capture does not hold: the capture may hold the server's direction only, or be backscatter", c.Stats.SynAckWithoutSYN, c.Stats.SynAck))

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"net/netip"
+	"sort"
 	"time"
 )
 
@@ -38,6 +39,14 @@ type Stats struct {
 	OutOfOrder       int64 // packets timestamped before an earlier packet
 	ServerSYN        int64 // split handshakes / simultaneous opens
 	OneSided         int64 // attempts the client completed without a SYN-ACK in the capture
+	// ClockJumps counts packets stamped far ahead of their neighbours
+	// (up to MaxClockJump): they did not move the capture clock.
+	ClockJumps   int64
+	MaxClockJump time.Duration
+	ClockResets  int64 // times packets far behind set the clock back
+	// Untracked counts segments that would have opened a flow while the
+	// flow budget was used up (see DefaultMaxFlows).
+	Untracked int64
 	// DuplicateSynAcks counts SYN-ACKs identical to the one just before
 	// (see onSynAck): copies of a frame, not in SynAck's answers.
 	DuplicateSynAcks int64
@@ -83,7 +92,10 @@ type Tracker struct {
 	freeAtts  []uint32
 	table     *flowTable
 	wheel     timerWheel
-	now       int64 // latest packet time seen
+	now       int64 // the capture clock, for expiry (see clock.go)
+	at        int64 // the current packet's time (not before now): what "ago" is measured from
+	clock     captureClock
+	last      int64 // latest packet time seen, for counting inversions
 	listeners map[endpoint]uint32
 	live      []listenerLive
 	peers     map[uint64]peerInfo // by peerHash(server, client)
@@ -92,6 +104,8 @@ type Tracker struct {
 	emit      func(*Attempt)
 	out       Attempt
 	stats     Stats
+	maxFlows  int
+	untracked map[endpoint]*Untracked
 }
 
 // NewTracker returns a tracker that hands each finished attempt to emit.
@@ -103,6 +117,8 @@ func NewTracker(emit func(*Attempt)) *Tracker {
 		peers:     make(map[uint64]peerInfo),
 		stamps:    make(map[Addr]stamp),
 		emit:      emit,
+		maxFlows:  DefaultMaxFlows,
+		untracked: make(map[endpoint]*Untracked),
 	}
 }
 
@@ -119,14 +135,20 @@ func (t *Tracker) keyAt(idx uint32) *flowKey { return &t.flows[idx].key }
 // Add feeds one segment. Segments should come in capture order; small
 // time inversions are tolerated.
 func (t *Tracker) Add(s *Segment) {
-	if s.Time >= t.now {
-		t.now = s.Time
+	if s.Time < t.last {
+		t.stats.OutOfOrder++
+	} else {
+		t.last = s.Time
+	}
+	t.at = max(s.Time, t.now)
+	if now, reset := t.clock.observe(s.Time); reset {
+		t.rebase(now)
+	} else if now > t.now {
+		t.now = now
 		t.wheel.start(t.now)
 		if t.now/1e9 > t.wheel.sec {
 			t.wheel.advance(t.now, t.fire)
 		}
-	} else {
-		t.stats.OutOfOrder++
 	}
 	key, fromA := canonical(s)
 	h := key.hash()
@@ -147,6 +169,10 @@ func (t *Tracker) Add(s *Segment) {
 		t.stats.SynAck++
 		if !found {
 			t.stats.SynAckWithoutSYN++
+			if t.full() {
+				t.stats.Untracked++
+				return
+			}
 			idx = t.newFlow(&key, h, kindConn)
 			f := &t.flows[idx]
 			f.client = 1 - side
@@ -167,12 +193,100 @@ func (t *Tracker) Add(s *Segment) {
 				return // a lone RST opens nothing
 			}
 			t.stats.PreExisting++
+			if t.full() {
+				t.stats.Untracked++
+				return
+			}
 			idx = t.newFlow(&key, h, kindConn)
 			t.flows[idx].pre = true
 		}
 		t.onOther(s, idx, side)
 	}
 }
+
+// DefaultMaxFlows is how many flows (attempts, connections, closed
+// 4-tuples remembered for TIME-WAIT) the tracker holds at once unless told
+// otherwise: about 400 MB with the slabs' growth, so an analysis fits a
+// machine with 2 GB. Beyond it new SYNs are counted per listener, not
+// followed (see Untracked), and a reserve is kept for peers that completed
+// a handshake before (real clients, not a flood's spoofed sources).
+const DefaultMaxFlows = 1 << 20
+
+// full reports whether the flow budget is used up.
+func (t *Tracker) full() bool { return t.maxFlows > 0 && t.table.count >= t.maxFlows }
+
+// reserved reports whether a new SYN may use the reserve kept beyond the
+// budget: its client completed a handshake with this server before.
+func (t *Tracker) reserved(key *flowKey, side int8) bool {
+	if t.table.count >= t.maxFlows+t.maxFlows/16 {
+		return false
+	}
+	client, server := key.b, key.a
+	if side == sideA {
+		client, server = key.a, key.b
+	}
+	p, ok := t.peers[peerHash(server, client)]
+	return ok && p.established != 0
+}
+
+// untrackedSYN counts a SYN the budget did not let the tracker follow.
+func (t *Tracker) untrackedSYN(key *flowKey, side int8, at int64) {
+	t.stats.Untracked++
+	srv := endpoint{key.b, key.bp}
+	if side == sideB {
+		srv = endpoint{key.a, key.ap}
+	}
+	u := t.untracked[srv]
+	if u == nil {
+		if len(t.untracked) >= maxUntrackedListeners {
+			srv = endpoint{} // one bucket for the rest
+			if u = t.untracked[srv]; u == nil {
+				u = &Untracked{}
+				t.untracked[srv] = u
+			}
+		} else {
+			u = &Untracked{Server: netip.AddrPortFrom(srv.addr.IP(), srv.port)}
+			t.untracked[srv] = u
+		}
+	}
+	if u.SYNs == 0 || at < u.First {
+		u.First = at
+	}
+	u.Last = max(u.Last, at)
+	u.SYNs++
+}
+
+// maxUntrackedListeners bounds the listeners untracked SYNs are counted
+// for one by one; the rest share one count with no server.
+const maxUntrackedListeners = 1 << 16
+
+// Untracked counts the SYNs to one listener that arrived while the flow
+// budget was used up: counted, not followed. Server is the zero AddrPort
+// for the count of every listener beyond maxUntrackedListeners.
+type Untracked struct {
+	Server      netip.AddrPort
+	SYNs        int64
+	First, Last int64 // Unix ns
+}
+
+// Untracked returns the SYNs the flow budget did not let the tracker
+// follow, per listener, most first.
+func (t *Tracker) Untracked() []Untracked {
+	out := make([]Untracked, 0, len(t.untracked))
+	for _, u := range t.untracked {
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SYNs != out[j].SYNs {
+			return out[i].SYNs > out[j].SYNs
+		}
+		return out[i].Server.Compare(out[j].Server) < 0
+	})
+	return out
+}
+
+// SetMaxFlows sets the flow budget (0: no limit).
+func (t *Tracker) SetMaxFlows(n int) { t.maxFlows = n }
 
 // newFlow allocates a flow for key, indexes it and schedules its deadline.
 func (t *Tracker) newFlow(key *flowKey, h uint64, kind uint8) uint32 {
@@ -185,7 +299,7 @@ func (t *Tracker) newFlow(key *flowKey, h uint64, kind uint8) uint32 {
 		idx = uint32(len(t.flows) - 1)
 	}
 	gen := t.flows[idx].gen + 1
-	t.flows[idx] = flow{key: *key, kind: kind, client: -1, firstFIN: -1, gen: gen, last: t.now}
+	t.flows[idx] = flow{key: *key, kind: kind, client: -1, firstFIN: -1, gen: gen, last: t.at}
 	t.table.insert(h, idx)
 	if kind != kindAttempt { // attempts are scheduled once their state exists
 		t.reschedule(idx)
@@ -247,7 +361,7 @@ func (t *Tracker) touch(idx uint32, s *Segment, side int8) {
 // onClose runs once when a flow sees its second FIN or a RST.
 func (t *Tracker) onClose(idx uint32) {
 	f := &t.flows[idx]
-	f.closedAt = t.now
+	f.closedAt = t.at
 	t.dropPending(f)
 	if f.client < 0 {
 		return
@@ -262,10 +376,10 @@ func (t *Tracker) onClose(idx uint32) {
 	client, srv := f.endpoint(f.client), f.endpoint(server)
 	pk := peerHash(srv.addr, client.addr)
 	p := t.peers[pk]
-	p.closed = t.now
+	p.closed = t.at
 	t.peers[pk] = p
 	if f.firstFIN == server && f.tsBits&(1<<f.client) != 0 {
-		t.stamps[client.addr] = stamp{at: t.now, ts: f.lastTS[f.client]}
+		t.stamps[client.addr] = stamp{at: t.at, ts: f.lastTS[f.client]}
 	}
 	if f.kind == kindConn {
 		f.kind = kindClosed
@@ -286,11 +400,19 @@ func (t *Tracker) listenerOf(f *flow) uint32 {
 	if i, ok := t.listeners[ep]; ok {
 		return i
 	}
+	if len(t.live) >= maxListeners {
+		// Past the cap every further listener shares the last entry: its
+		// queue estimates mean nothing, its attempts are still followed.
+		return uint32(len(t.live) - 1)
+	}
 	i := uint32(len(t.live))
 	t.live = append(t.live, listenerLive{})
 	t.listeners[ep] = i
 	return i
 }
+
+// maxListeners bounds the listeners whose queues the tracker estimates.
+const maxListeners = 1 << 20
 
 func (t *Tracker) setPending(f *flow, listener uint32) {
 	if !f.pending && !f.closed() {
@@ -385,8 +507,32 @@ func idleAfter(gapUS uint32, floor time.Duration) time.Duration {
 	return min(max(d, floor), maxIdle)
 }
 
+// rebase sets the clock back to now after packets stamped far ahead had
+// moved it: every pending timer is scheduled again from the new clock.
+func (t *Tracker) rebase(now int64) {
+	t.now = now
+	entries := t.wheel.drain(now)
+	for _, e := range entries {
+		f := &t.flows[e.idx]
+		if f.gen != e.gen || f.kind == kindFree {
+			continue
+		}
+		f.due = 0
+		t.reschedule(e.idx)
+	}
+}
+
+// lastPlausible bounds how far after the clock the capture's last packet
+// may be and still settle the attempts open at the end: a capture often
+// ends with one packet long after the others, but not decades after.
+const lastPlausible = 24 * time.Hour
+
 // Finish settles every attempt still open, as of the capture's end.
 func (t *Tracker) Finish() {
+	if t.last > t.now && t.last-t.now <= int64(lastPlausible) {
+		t.now = t.last
+	}
+	t.stats.ClockJumps, t.stats.MaxClockJump, t.stats.ClockResets = t.clock.jumps, time.Duration(t.clock.maxJump), t.clock.resets
 	for idx := range t.flows {
 		if t.flows[idx].kind == kindAttempt {
 			t.settle(uint32(idx), false)
@@ -435,6 +581,10 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 		orphan = t.flows[idx]
 		t.dropPending(&t.flows[idx])
 	} else {
+		if t.full() && !t.reserved(key, side) {
+			t.untrackedSYN(key, side, s.Time)
+			return
+		}
 		idx = t.newFlow(key, h, kindAttempt)
 	}
 	f := &t.flows[idx]
@@ -472,7 +622,7 @@ func (t *Tracker) prevOf(f *flow, client int8) prevState {
 	p := prevState{flags: pvSeen}
 	server := 1 - client
 	if f.closed() {
-		p.ago = agoMillis(t.now - f.closedAt)
+		p.ago = agoMillis(t.at - f.closedAt)
 	} else {
 		p.flags |= pvOpen
 	}
@@ -491,33 +641,33 @@ func (t *Tracker) prevOf(f *flow, client int8) prevState {
 func (t *Tracker) peerContext(f *flow, st *attemptState) {
 	client, server := f.endpoint(f.client), f.endpoint(1-f.client)
 	if p, ok := t.peers[peerHash(server.addr, client.addr)]; ok {
-		if p.established != 0 && t.now-p.established < int64(peerMetricsLife) {
-			st.peerEst = agoMillis(t.now - p.established)
+		if p.established != 0 && t.at-p.established < int64(peerMetricsLife) {
+			st.peerEst = agoMillis(t.at - p.established)
 		}
-		if p.closed != 0 && t.now-p.closed < int64(peerMetricsLife) {
-			st.peerClose = agoMillis(t.now - p.closed)
+		if p.closed != 0 && t.at-p.closed < int64(peerMetricsLife) {
+			st.peerClose = agoMillis(t.at - p.closed)
 		}
 	}
-	if sp, ok := t.stamps[client.addr]; ok && t.now-sp.at < int64(timeWaitLen) {
-		st.stampAgo, st.stampTS = agoMillis(t.now-sp.at), sp.ts
+	if sp, ok := t.stamps[client.addr]; ok && t.at-sp.at < int64(timeWaitLen) {
+		st.stampAgo, st.stampTS = agoMillis(t.at-sp.at), sp.ts
 	}
-	if t.now > t.pruneAt {
+	if t.at > t.pruneAt {
 		t.prunePeers()
 	}
 }
 
 // prunePeers forgets peers older than the kernel would remember them.
 func (t *Tracker) prunePeers() {
-	t.pruneAt = t.now + int64(time.Minute)
+	t.pruneAt = t.at + int64(time.Minute)
 	if len(t.peers) > 4096 {
 		for k, p := range t.peers {
-			if t.now-max(p.established, p.closed) > int64(peerMetricsLife) {
+			if t.at-max(p.established, p.closed) > int64(peerMetricsLife) {
 				delete(t.peers, k)
 			}
 		}
 	}
 	for k, sp := range t.stamps {
-		if t.now-sp.at > int64(timeWaitLen) {
+		if t.at-sp.at > int64(timeWaitLen) {
 			delete(t.stamps, k)
 		}
 	}

@@ -82,3 +82,15 @@ func (w *timerWheel) fireBucket(sec int64, fire func(timerEntry)) {
 		*b = entries[:0] // reuse the backing array
 	}
 }
+
+// drain empties the wheel and puts its clock at now's second, returning
+// every entry it held (for rescheduling after the clock was set back).
+func (w *timerWheel) drain(now int64) []timerEntry {
+	var out []timerEntry
+	for i := range w.buckets {
+		out = append(out, w.buckets[i]...)
+		w.buckets[i] = w.buckets[i][:0]
+	}
+	w.sec, w.started = now/1e9, true
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/halfopen/halfopen/analyze"
@@ -25,21 +26,23 @@ func addSnapshotFlags(fl *pflag.FlagSet, s *analyze.SnapshotFiles) {
 
 // analyzeFlags are the flags of halfopen analyze.
 type analyzeFlags struct {
-	format     string
-	output     []string
-	outputDir  string
-	progress   string
-	failOn     []string
-	read       []string
-	attempts   int
-	list       string
-	maxListed  int
-	color      string
-	quiet      bool
-	verbose    bool
-	maxPackets int64
-	noop       bool
-	snaps      analyze.SnapshotFiles
+	format       string
+	output       []string
+	outputDir    string
+	progress     string
+	failOn       []string
+	read         []string
+	attempts     int
+	list         string
+	maxListed    int
+	maxListeners int
+	memory       string
+	color        string
+	quiet        bool
+	verbose      bool
+	maxPackets   int64
+	noop         bool
+	snaps        analyze.SnapshotFiles
 }
 
 func newAnalyzeCmd(e *env) *cobra.Command {
@@ -87,6 +90,8 @@ answered_with_ack, incomplete.
 	fl.IntVar(&f.attempts, "attempts", 10, "text: failed attempts shown per listener (-1 all listed, 0 none)")
 	fl.StringVar(&f.list, "list", "failed", "attempts listed one by one: failed (all but established), all, none")
 	fl.IntVar(&f.maxListed, "max-listed", analyze.DefaultMaxListed, "attempts listed per listener at most (0: no limit); the rest are counted")
+	fl.IntVar(&f.maxListeners, "max-listeners", analyze.DefaultMaxListeners, "listeners listed at most, worst first (0: no limit; --list all lifts it); the rest are counted")
+	fl.StringVar(&f.memory, "memory-budget", "1GB", "what one capture's analysis may keep (`SIZE`): past it new SYNs and listeners are counted, not followed")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto (terminal, no NO_COLOR), always, never")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors and the gate result")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "text: every listener, every verdict and all evidence")
@@ -120,13 +125,19 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
+	budget, err := memoryBudget(f.memory)
+	if err != nil {
+		return err
+	}
 	bar := newProgress(e, f.progress, inputs, f.quiet)
 	report := analyze.Run(inputs, analyze.Options{
-		List:       policy,
-		MaxListed:  f.maxListed,
-		Generator:  "halfopen " + versionString(),
-		MaxPackets: f.maxPackets,
-		Progress:   bar.update,
+		List:         policy,
+		MaxListed:    f.maxListed,
+		MaxListeners: listedListeners(policy, f.maxListeners),
+		MemoryBudget: budget,
+		Generator:    "halfopen " + versionString(),
+		MaxPackets:   f.maxPackets,
+		Progress:     bar.update,
 	})
 	bar.done()
 	failures := inputFailures(report)
@@ -265,4 +276,23 @@ func writeOutput(stdout io.Writer, path string, data []byte) error {
 		return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: cannot write the report: %v", path, unwrapPath(err))}
 	}
 	return nil
+}
+
+// memoryBudget parses --memory-budget and tells the Go runtime, so its
+// collector works harder before the process outgrows the machine.
+func memoryBudget(s string) (int64, error) {
+	b, err := parseSize(s)
+	if err != nil {
+		return 0, usageErr("--memory-budget: %v", err)
+	}
+	debug.SetMemoryLimit(b + b/2)
+	return b, nil
+}
+
+// listedListeners is --max-listeners, lifted by --list all.
+func listedListeners(policy analyze.ListPolicy, n int) int {
+	if policy == analyze.ListAll {
+		return 0
+	}
+	return n
 }

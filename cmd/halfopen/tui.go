@@ -13,10 +13,12 @@ import (
 
 // tuiFlags are the flags of halfopen tui.
 type tuiFlags struct {
-	list      string
-	maxListed int
-	noMouse   bool
-	snaps     analyze.SnapshotFiles
+	list         string
+	maxListed    int
+	maxListeners int
+	memory       string
+	noMouse      bool
+	snaps        analyze.SnapshotFiles
 }
 
 func newTUICmd(e *env) *cobra.Command {
@@ -42,6 +44,8 @@ Takes the inputs and snapshot flags of analyze (files, bundle directories,
 	fl := cmd.Flags()
 	fl.StringVar(&f.list, "list", "failed", "attempts listed one by one: failed (all but established), all, none")
 	fl.IntVar(&f.maxListed, "max-listed", analyze.DefaultMaxListed, "attempts listed per listener at most (0: no limit); the rest are counted")
+	fl.IntVar(&f.maxListeners, "max-listeners", analyze.DefaultMaxListeners, "listeners listed at most, worst first (0: no limit; --list all lifts it); the rest are counted")
+	fl.StringVar(&f.memory, "memory-budget", "1GB", "what one capture's analysis may keep (`SIZE`): past it new SYNs and listeners are counted, not followed")
 	fl.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (to select text)")
 	addSnapshotFlags(fl, &f.snaps)
 	return cmd
@@ -54,6 +58,10 @@ func runTUI(e *env, f *tuiFlags, paths []string) error {
 	if !e.isTerminal(e.stdout) {
 		fmt.Fprintln(e.stderr, "halfopen tui needs a terminal; use halfopen analyze for a report")
 		return &exitError{code: exitUsage} // the line above is the whole message
+	}
+	budget, err := memoryBudget(f.memory)
+	if err != nil {
+		return err
 	}
 	policy, err := parseListPolicy(f.list)
 	if err != nil {
@@ -80,10 +88,12 @@ func runTUI(e *env, f *tuiFlags, paths []string) error {
 		Sizes:  sizes,
 		Load: func(progress func(int, int64)) (*analyze.Report, error) {
 			r := analyze.Run(inputs, analyze.Options{
-				List:      policy,
-				MaxListed: f.maxListed,
-				Generator: "halfopen " + versionString(),
-				Progress:  progress,
+				List:         policy,
+				MaxListed:    f.maxListed,
+				MaxListeners: listedListeners(policy, f.maxListeners),
+				MemoryBudget: budget,
+				Generator:    "halfopen " + versionString(),
+				Progress:     progress,
 			})
 			if failures := inputFailures(r); len(failures) == len(r.Captures) {
 				return nil, errors.New(strings.Join(failures, "\n"))
