@@ -33,19 +33,49 @@ const (
 
 // sourceInfo is what one suspect source did.
 type sourceInfo struct {
-	endpoints map[netip.AddrPort]bool // up to scanMinEndpoints, then only counted
-	many      int64                   // endpoints beyond the map
-	hosts     map[netip.Addr]bool
-	ports     map[uint16]bool // until the source is a scanner
-	portBits  *[1024]uint64   // from then on: every port, exactly
-	nports    int64
-	attempts  int64
-	open      int64 // probes answered with SYN-ACK
-	first     int64
-	last      int64
+	firstEndpoint netip.AddrPort
+	endpoints     map[netip.AddrPort]bool // from the second endpoint, up to scanMinEndpoints, then only counted
+	many          int64                   // endpoints beyond the map
+	hosts         map[netip.Addr]bool
+	ports         map[uint16]bool // until the source is a scanner
+	portBits      *[1024]uint64   // from then on: every port, exactly
+	nports        int64
+	attempts      int64
+	open          int64 // probes answered with SYN-ACK
+	first         int64
+	last          int64
 }
 
 func (s *sourceInfo) scanner() bool { return int64(len(s.endpoints))+s.many >= scanMinEndpoints }
+
+// note records one suspect attempt of the source.
+func (s *sourceInfo) note(a *flows.Attempt) {
+	s.attempts++
+	if a.SynAcks > 0 {
+		s.open++
+	}
+	s.first, s.last = min(s.first, a.FirstSYN), max(s.last, a.FirstSYN)
+	if s.endpoints == nil {
+		if a.Server == s.firstEndpoint {
+			return
+		}
+		s.endpoints = map[netip.AddrPort]bool{s.firstEndpoint: true}
+		s.hosts = map[netip.Addr]bool{s.firstEndpoint.Addr(): true}
+		s.ports = map[uint16]bool{s.firstEndpoint.Port(): true}
+		s.nports = 1
+	}
+	if !s.endpoints[a.Server] {
+		if len(s.endpoints) < scanMinEndpoints {
+			s.endpoints[a.Server] = true
+		} else {
+			s.many++ // an endpoint seen twice beyond the map is counted twice: only "many" matters
+		}
+	}
+	s.addPort(a.Server.Port())
+	if len(s.hosts) < scanPortList {
+		s.hosts[a.Server.Addr()] = true
+	}
+}
 
 // addPort counts a probed port: in a small set while the source may be
 // an ordinary client, in a 65536-bit set once it scans.
@@ -234,26 +264,13 @@ func (s *suspects) note(a *flows.Attempt) *sourceInfo {
 	src := a.Client.Addr()
 	si := s.sources[src]
 	if si == nil && len(s.sources) < sourcesCap {
-		si = &sourceInfo{endpoints: map[netip.AddrPort]bool{}, hosts: map[netip.Addr]bool{}, ports: map[uint16]bool{}, first: a.FirstSYN}
+		// Most suspect sources (a flood's) send one SYN: the maps are
+		// made only for a source that probes a second endpoint.
+		si = &sourceInfo{firstEndpoint: a.Server, first: a.FirstSYN}
 		s.sources[src] = si
 	}
 	if si != nil {
-		si.attempts++
-		if a.SynAcks > 0 {
-			si.open++
-		}
-		si.first, si.last = min(si.first, a.FirstSYN), max(si.last, a.FirstSYN)
-		if !si.endpoints[a.Server] {
-			if len(si.endpoints) < scanMinEndpoints {
-				si.endpoints[a.Server] = true
-			} else {
-				si.many++ // an endpoint seen twice beyond the map is counted twice: only "many" matters
-			}
-		}
-		si.addPort(a.Server.Port())
-		if len(si.hosts) < scanPortList {
-			si.hosts[a.Server.Addr()] = true
-		}
+		si.note(a)
 	}
 	if floodCandidate(a) {
 		f := s.floods[a.Server]

@@ -95,7 +95,7 @@ type Tracker struct {
 	now       int64 // the capture clock, for expiry (see clock.go)
 	at        int64 // the current packet's time (not before now): what "ago" is measured from
 	clock     captureClock
-	last      int64 // latest packet time seen, for counting inversions
+	last      int64 // the previous packet's time: for counting inversions, and the capture's end
 	listeners map[endpoint]uint32
 	live      []listenerLive
 	peers     map[uint64]peerInfo // by peerHash(server, client)
@@ -137,9 +137,8 @@ func (t *Tracker) keyAt(idx uint32) *flowKey { return &t.flows[idx].key }
 func (t *Tracker) Add(s *Segment) {
 	if s.Time < t.last {
 		t.stats.OutOfOrder++
-	} else {
-		t.last = s.Time
 	}
+	t.last = s.Time
 	t.at = max(s.Time, t.now)
 	if now, reset := t.clock.observe(s.Time); reset {
 		t.rebase(now)
@@ -523,8 +522,9 @@ func (t *Tracker) rebase(now int64) {
 }
 
 // lastPlausible bounds how far after the clock the capture's last packet
-// may be and still settle the attempts open at the end: a capture often
-// ends with one packet long after the others, but not decades after.
+// (in file order) may be and still settle the attempts open at the end: a
+// capture often ends with one packet long after the others, but not
+// decades after.
 const lastPlausible = 24 * time.Hour
 
 // Finish settles every attempt still open, as of the capture's end.

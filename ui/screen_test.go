@@ -681,3 +681,16 @@ func TestREADMEKeys(t *testing.T) {
 		}
 	}
 }
+
+// A capture whose first frame is stamped 1970 (the rest in 2026) must
+// draw a timeline sized by the listener's activity, not by decades.
+func TestTimelineAbsurdCaptureSpan(t *testing.T) {
+	r := sampleReport(t, "accept-queue-full-syn", analyze.ListFailed)
+	epoch := "1970-01-01T00:00:01Z"
+	r.Captures[0].First = &epoch
+	h := newHarness(t, r, "absurd", 120, 40)
+	h.must("Timeline of 10.77.0.1:8080")
+	if strings.Contains(h.text(), "1970") {
+		t.Error("the timeline's axis reaches back to 1970")
+	}
+}

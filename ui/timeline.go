@@ -56,18 +56,22 @@ func timelineLines(l *analyze.Listener, span timeSpan, width int, tall bool) []l
 	// The axis starts at the capture's start (on the listener's step grid)
 	// and ends with the capture, so a listener busy only at the end shows
 	// an empty beginning.
-	lead := 0
+	// The padding is bounded by the listener's own span: a capture whose
+	// first or last frame carries an absurd stamp (1970, 2100) must not
+	// stretch the axis over decades, nor its arrays over gigabytes.
+	lead, tail := 0, 0
 	n := len(tl.Attempts)
+	room := max(n, 60)
 	if !span.start.IsZero() && span.start.Before(start) {
-		lead = int((start.Sub(span.start) + step - 1) / step)
+		lead = min(int((start.Sub(span.start)+step-1)/step), room)
 	}
 	if !span.end.IsZero() {
 		end := start.Add(time.Duration(n) * step)
 		if span.end.After(end) {
-			n += int((span.end.Sub(end) + step - 1) / step)
+			tail = min(int((span.end.Sub(end)+step-1)/step), room)
 		}
 	}
-	n += lead
+	n += lead + tail
 	axisStart := start.Add(-time.Duration(lead) * step)
 
 	attempts := make([]int64, n)

@@ -33,6 +33,7 @@ const (
 	kUnanswered                // 1-6 SYN retransmits, no reply: unanswered
 	kRST                       // closed port: reset
 	kFlood                     // spoofed SYN: synack_unacked when answered, else unanswered
+	kScan                      // one source probing ports one by one: RST from each (halfopen: a scan)
 	kSentinel                  // one healthy connection Tail after the last start
 	numKinds
 )
@@ -54,6 +55,7 @@ type Expected struct {
 	Last         string                      `json:"last"`
 	Repeats      int64                       `json:"repeats"`        // SYN-ACKs byte-identical to one just before (see repeats)
 	Flood        int64                       `json:"flood_attempts"` // attempts from spoofed sources
+	Scan         int64                       `json:"scan_attempts"`  // probes of the port scan
 	FloodSources int64                       `json:"flood_sources"`
 	CaptureBytes int64                       `json:"capture_bytes"` // uncompressed pcap/pcapng bytes
 	FileBytes    int64                       `json:"file_bytes,omitempty"`
@@ -214,8 +216,13 @@ type event struct {
 // min-heap; connections are created only when their start comes, so memory
 // is bounded by the attempts in flight.
 func (g *gen) run(cw *capWriter) error {
+	if !g.cfg.FirstAt.IsZero() {
+		if err := g.absurdFirst(cw); err != nil {
+			return err
+		}
+	}
 	counts := [numKinds]int{kHealthy: g.cfg.Healthy, kSynAckRetrans: g.cfg.SynAckRetrans, kSynRetry: g.cfg.SynRetry,
-		kUnanswered: g.cfg.Unanswered, kRST: g.cfg.RST, kFlood: g.cfg.Flood, kSentinel: 1}
+		kUnanswered: g.cfg.Unanswered, kRST: g.cfg.RST, kFlood: g.cfg.Flood, kScan: g.cfg.ScanPorts, kSentinel: 1}
 	var next [numKinds]int
 	g.exp.Flood, g.exp.FloodSources = int64(g.cfg.Flood), int64(min(g.cfg.FloodSources, g.cfg.Flood))
 	dur := g.cfg.Duration.Microseconds()
@@ -344,8 +351,11 @@ func mix(x uint64) uint64 {
 
 // newConn builds attempt i of kind k starting at t.
 func (g *gen) newConn(k kind, i int, t int64) *conn {
-	if k == kFlood {
+	switch k {
+	case kFlood:
 		return g.flood(i, t)
+	case kScan:
+		return g.scanProbe(i, t)
 	}
 	v6 := k != kSentinel && g.chance(g.cfg.IPv6)
 	var hp hostPort
@@ -397,6 +407,37 @@ func (g *gen) newConn(k kind, i int, t int64) *conn {
 		g.outcome(c, flows.Reset)
 	}
 	sortPkts(c.pkts)
+	return c
+}
+
+// absurdFirst writes one lone SYN stamped cfg.FirstAt, from a client no
+// other packet uses: halfopen must not let it stop its clock, and calls it
+// incomplete (its capture ends, by the other packets' clock, before it).
+func (g *gen) absurdFirst(cw *capWriter) error {
+	t := g.cfg.FirstAt.UnixMicro() - epoch
+	c := &conn{srv: openPorts[0].addrPort(false).Addr(), sport: openPorts[0].port, cli: netip.AddrFrom4([4]byte{192, 0, 2, 99}), cport: 50000,
+		cttl: 60, start: t, rtt: 1000, cts: 1, sts: 1, ipid: [2]uint16{7, 0}}
+	c.add(t, false, fSYN, 99, 0, 0, optSYN)
+	if err := cw.write(c, &c.pkts[0]); err != nil {
+		return err
+	}
+	g.count(&c.pkts[0])
+	g.outcome(c, flows.Incomplete)
+	return nil
+}
+
+// scanProbe is probe i of a port scan from one source: ports 1..60000 of
+// host 10.3.0.1, then of 10.3.0.2, and so on; each closed port answers RST.
+func (g *gen) scanProbe(i int, t int64) *conn {
+	host := netip.AddrFrom4([4]byte{10, 3, byte((i / 60000) >> 8), byte(1 + i/60000)})
+	c := &conn{srv: host, sport: uint16(1 + i%60000), cli: netip.AddrFrom4([4]byte{198, 51, 100, 66}), cport: 40000,
+		cttl: 52, start: t, rtt: 2000, cts: g.rng.Uint32(), sts: g.rng.Uint32(),
+		ipid: [2]uint16{uint16(g.rng.Uint32()), 0}}
+	isn := g.rng.Uint32()
+	c.add(t, false, fSYN, isn, 0, 0, optMSS)
+	c.add(t+g.between(20, 80), true, fRST|fACK, 0, isn+1, 0, optNone)
+	g.exp.Attempts++
+	g.exp.Scan++
 	return c
 }
 

@@ -34,6 +34,8 @@ func TestAnalyzerMatchesExpected(t *testing.T) {
 		{"flood-small.pcapng", Presets["flood-small"], "pcapng", "none"},
 		{"flood-small.pcapng.gz", Presets["flood-small"], "pcapng", "gzip"},
 		{"tiny-vlan.pcapng.zst", tiny, "pcapng", "zstd"},
+		{"scan-small.pcap", Presets["scan-150k"].Scaled(0.05), "pcap", "none"},
+		{"far-future.pcap", Presets["far-future"], "pcap", "none"},
 	}
 	dir := t.TempDir()
 	for _, tc := range cases {
@@ -75,6 +77,13 @@ func checkReport(t *testing.T, r *analyze.Report, exp *Expected) {
 	if exp.Repeats > 0 && len(warnings) > 0 && strings.Contains(warnings[0], "captured twice") {
 		warnings = warnings[1:]
 	}
+	if !exp.Config.FirstAt.IsZero() {
+		// The absurd first packet must be reported: the clock, the order.
+		if w := strings.Join(warnings, " "); !strings.Contains(w, "capture clock") {
+			t.Errorf("the absurd first timestamp is not reported: %q", warnings)
+		}
+		warnings = nil
+	}
 	if c.Error != "" || c.Damaged || len(warnings) > 0 {
 		t.Errorf("capture read with error %q, damaged %v, warnings %q", c.Error, c.Damaged, c.Warnings)
 	}
@@ -90,7 +99,7 @@ func checkReport(t *testing.T, r *analyze.Report, exp *Expected) {
 		{"RST", c.RST, exp.RST},
 		// Every attempt is counted once: for a real client, in a flood or in a scan.
 		{"attempts", r.Totals.Attempts + r.Totals.FloodAttempts + r.Totals.ScanAttempts, exp.Attempts},
-		{"scan attempts", r.Totals.ScanAttempts, 0},
+		{"scan attempts", r.Totals.ScanAttempts, exp.Scan},
 		{"listeners", int64(r.Totals.Listeners), int64(exp.Listeners)},
 	} {
 		if n.got != n.want {

@@ -48,6 +48,7 @@ func defineFlags(fs *flag.FlagSet, c *Config, o *outOpts) {
 	fs.IntVar(&c.SynAckRetrans, "synack-retrans", c.SynAckRetrans, "connections whose first SYN-ACK is lost: the server retransmits it before the client's ACK")
 	fs.IntVar(&c.SynRetry, "syn-retry", c.SynRetry, "connections whose first SYN is dropped and whose retransmit is answered")
 	fs.IntVar(&c.RST, "rst", c.RST, "SYNs to closed ports, answered with RST")
+	fs.IntVar(&c.ScanPorts, "scan-ports", c.ScanPorts, "probes of a port scan from one source, each answered with RST")
 	fs.Float64Var(&c.IPv6, "ipv6", c.IPv6, "share of IPv6 connections (and flood sources)")
 	fs.BoolVar(&c.VLAN, "vlan", c.VLAN, "tag every frame with 802.1Q")
 	fs.StringVar(&c.Format, "format", c.Format, "pcap or pcapng")
