@@ -122,19 +122,20 @@ func (s *sourceInfo) portList(n int) []int {
 type floodStats struct {
 	attempts, synAckUnacked, noSACK int64
 	perSource                       map[netip.Addr]int32
-	single                          int  // sources with exactly one attempt
 	sourcesOver                     bool // more sources than floodSourceSet
 }
 
 // flooded reports whether a listener's suspects look like a spoofed flood:
-// many one-off sources, and either SYN-ACKs nobody acknowledged (a real
+// many sources with few attempts each, and either SYN-ACKs nobody acknowledged (a real
 // client always does) or SYNs without the SACK option every modern stack
 // sends.
 func (f *floodStats) flooded() bool {
 	if f.attempts < floodMinAttempts || len(f.perSource) < floodMinSources {
 		return false
 	}
-	if f.single*5 < len(f.perSource)*4 {
+	// Spoofed sources come from a large pool: few attempts each (one, or
+	// a handful when the pool is smaller than the flood).
+	if int64(len(f.perSource))*3 < f.attempts && !f.sourcesOver {
 		return false
 	}
 	// A handful of SYN-ACKs nobody acknowledged is already telling: with
@@ -155,12 +156,6 @@ func (f *floodStats) note(a *flows.Attempt) {
 	}
 	src := a.Client.Addr()
 	if n, ok := f.perSource[src]; ok || len(f.perSource) < floodSourceSet {
-		switch n {
-		case 0:
-			f.single++
-		case 1:
-			f.single--
-		}
 		f.perSource[src] = n + 1
 	} else {
 		f.sourcesOver = true

@@ -242,10 +242,10 @@ func (c *Capture) addDecodeWarnings() {
 	}
 	warn(c.Stats.ClockResets, "%d times packets far ahead had moved the capture clock and the packets after them did not follow: the clock was set back to theirs")
 	if c.Stats.Untracked > 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("memory budget: %d SYNs (and segments of unknown connections) arrived while %d flows were held and were counted, not followed; they are summarised per listener (untracked), outside the attempts (raise the budget with --max-flows)", c.Stats.Untracked, c.PeakFlows))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("memory budget: with %d flows held, %d segments that would have opened more (SYNs, mostly: %d lone SYNs given up for newer ones included) were counted, not followed; the SYNs are summarised per listener (untracked), outside the attempts, and SYN-ACKs answering them go unmatched (raise --memory-budget to follow them)", c.PeakFlows, c.Stats.Untracked, c.Stats.Evicted))
 	}
 	warn(c.Stats.OneSided, "%d attempts were completed by the client although the capture holds no SYN-ACK for them: the capture seems to hold one direction only (asymmetric routing or a capture filter); their outcome comes from the client's packets")
-	if c.Stats.SynAckWithoutSYN > 0 && c.Stats.SynAckWithoutSYN*2 > c.Stats.SynAck {
+	if c.Stats.SynAckWithoutSYN > 0 && c.Stats.SynAckWithoutSYN*2 > c.Stats.SynAck && c.Stats.Untracked == 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d SYN-ACKs answer SYNs the capture does not hold: the capture may hold the server's direction only, or be backscatter", c.Stats.SynAckWithoutSYN, c.Stats.SynAck))
 	}
 	if c.Packets == 0 && !c.Damaged {

@@ -45,8 +45,10 @@ type Stats struct {
 	MaxClockJump time.Duration
 	ClockResets  int64 // times packets far behind set the clock back
 	// Untracked counts segments that would have opened a flow while the
-	// flow budget was used up (see DefaultMaxFlows).
+	// flow budget was used up (see DefaultMaxFlows), and Evicted the lone
+	// SYNs given up to make room for newer attempts (counted in Untracked).
 	Untracked int64
+	Evicted   int64
 	// DuplicateSynAcks counts SYN-ACKs identical to the one just before
 	// (see onSynAck): copies of a frame, not in SynAck's answers.
 	DuplicateSynAcks int64
@@ -106,6 +108,8 @@ type Tracker struct {
 	stats     Stats
 	maxFlows  int
 	untracked map[endpoint]*Untracked
+	lone      []loneRef // attempts in creation order (see evictLoneSYN)
+	loneHead  int
 }
 
 // NewTracker returns a tracker that hands each finished attempt to emit.
@@ -226,6 +230,88 @@ func (t *Tracker) reserved(key *flowKey, side int8) bool {
 	}
 	p, ok := t.peers[peerHash(server, client)]
 	return ok && p.established != 0
+}
+
+// loneRef names an attempt, in creation order, so that the budget can
+// give up the oldest lone SYNs first; first tells a reused slot apart.
+type loneRef struct {
+	idx   uint32
+	first int64
+}
+
+// noteLone queues a new attempt for evictLoneSYN, once the budget is half
+// used (below that nothing will be evicted and the queue is dropped).
+func (t *Tracker) noteLone(idx uint32, first int64) {
+	switch {
+	case t.maxFlows == 0:
+		return
+	case t.table.count < t.maxFlows/4:
+		t.lone, t.loneHead = t.lone[:0], 0
+		return
+	case t.table.count < t.maxFlows/2:
+		return
+	}
+	if len(t.lone)-t.loneHead > 2*t.maxFlows {
+		t.compactLone(true)
+	}
+	t.lone = append(t.lone, loneRef{idx, first})
+}
+
+// evictLoneSYN makes room for a new attempt when the budget is used up:
+// it gives up the oldest open attempt that is still a lone SYN nobody
+// acknowledged (a flood's, almost always: a real client's SYN is answered
+// within a round trip, or retransmitted), counting it as untracked. It
+// reports whether it found one.
+func (t *Tracker) evictLoneSYN() bool {
+	for t.loneHead < len(t.lone) {
+		r := t.lone[t.loneHead]
+		t.loneHead++
+		f := &t.flows[r.idx]
+		if !t.loneAlive(r) {
+			continue
+		}
+		st := &t.atts[f.att-1]
+		t.leaveHalfOpen(st)
+		key := f.key
+		side := f.client
+		t.untrackedSYN(&key, side, st.firstSYN)
+		t.stats.Evicted++
+		t.freeFlow(r.idx)
+		t.compactLone(false)
+		return true
+	}
+	t.compactLone(false)
+	return false
+}
+
+// loneAlive reports whether a queued attempt is still the same one (not a
+// reused slot) and still a lone SYN nobody acknowledged.
+func (t *Tracker) loneAlive(r loneRef) bool {
+	f := &t.flows[r.idx]
+	if f.kind != kindAttempt || f.att == 0 {
+		return false
+	}
+	st := &t.atts[f.att-1]
+	return st.firstSYN == r.first && st.nSYN == 1 && !st.has(evFinalAck) && !st.has(evClientData)
+}
+
+// compactLone drops the consumed head of the lone-SYN queue now and then,
+// and with all the entries no longer alive.
+func (t *Tracker) compactLone(all bool) {
+	if all {
+		live := t.lone[:0]
+		for _, r := range t.lone[t.loneHead:] {
+			if t.loneAlive(r) {
+				live = append(live, r)
+			}
+		}
+		t.lone, t.loneHead = live, 0
+		return
+	}
+	if t.loneHead > 4096 && t.loneHead*2 > len(t.lone) {
+		n := copy(t.lone, t.lone[t.loneHead:])
+		t.lone, t.loneHead = t.lone[:n], 0
+	}
 }
 
 // untrackedSYN counts a SYN the budget did not let the tracker follow.
@@ -581,11 +667,12 @@ func (t *Tracker) onSYN(s *Segment, key *flowKey, h uint64, idx uint32, found bo
 		orphan = t.flows[idx]
 		t.dropPending(&t.flows[idx])
 	} else {
-		if t.full() && !t.reserved(key, side) {
+		if t.full() && !t.evictLoneSYN() && !t.reserved(key, side) {
 			t.untrackedSYN(key, side, s.Time)
 			return
 		}
 		idx = t.newFlow(key, h, kindAttempt)
+		t.noteLone(idx, s.Time)
 	}
 	f := &t.flows[idx]
 	gen := f.gen
