@@ -102,11 +102,12 @@ func (l *listenerAgg) timeline() (Timeline, int64) {
 	if len(l.perSecond) == 0 {
 		return Timeline{Attempts: []int64{}, Failures: []int64{}}, 0
 	}
-	first, last := int64(math.MaxInt64), int64(math.MinInt64)
+	first, last := activeSpan(l.perSecond)
 	var peak int64
 	for s, c := range l.perSecond {
-		first, last = min(first, s), max(last, s)
-		peak = max(peak, c.failures)
+		if s >= first && s <= last {
+			peak = max(peak, c.failures)
+		}
 	}
 	span := last - first + 1
 	step := (span + maxTimelineSteps - 1) / maxTimelineSteps
@@ -118,12 +119,44 @@ func (l *listenerAgg) timeline() (Timeline, int64) {
 		Failures: make([]int64, n),
 	}
 	for s, c := range l.perSecond {
+		if s < first || s > last {
+			continue // an outlier stamp: counted in the listener, not drawn
+		}
 		i := (s - first) / step
 		t.Attempts[i] += c.attempts
 		t.Failures[i] += c.failures
 	}
 	l.fillDepth(&t, first, step)
 	return t, peak
+}
+
+// activeSpan is the first and last second of a listener's attempts,
+// leaving out a few attempts stamped far from all the others (a capture
+// whose clock jumped): a second more than a day away from the rest, at
+// either end, holding less than 1 % of the attempts.
+func activeSpan(per map[int64]*secondCount) (first, last int64) {
+	secs := make([]int64, 0, len(per))
+	var total int64
+	for s, c := range per {
+		secs = append(secs, s)
+		total += c.attempts
+	}
+	sort.Slice(secs, func(i, j int) bool { return secs[i] < secs[j] })
+	lo, hi := 0, len(secs)-1
+	var cut int64
+	for lo < hi {
+		switch {
+		case secs[lo+1]-secs[lo] > 86400 && (cut+per[secs[lo]].attempts)*100 < total:
+			cut += per[secs[lo]].attempts
+			lo++
+		case secs[hi]-secs[hi-1] > 86400 && (cut+per[secs[hi]].attempts)*100 < total:
+			cut += per[secs[hi]].attempts
+			hi--
+		default:
+			return secs[lo], secs[hi]
+		}
+	}
+	return secs[lo], secs[hi]
 }
 
 // fillDepth adds the deepest ss accept-queue reading of each step, -1 where

@@ -118,3 +118,24 @@ func TestBundleCounterContradiction(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveSpan: a listener's timeline leaves out the odd attempt
+// stamped decades away, never a real stretch of activity.
+func TestActiveSpan(t *testing.T) {
+	per := map[int64]*secondCount{}
+	for s := int64(1_750_000_000); s < 1_750_000_600; s++ {
+		per[s] = &secondCount{attempts: 3}
+	}
+	per[4_100_000_000] = &secondCount{attempts: 1} // 2100
+	per[1] = &secondCount{attempts: 1}             // 1970
+	if f, l := activeSpan(per); f != 1_750_000_000 || l != 1_750_000_599 {
+		t.Errorf("span %d–%d, want the 600 busy seconds", f, l)
+	}
+	// Two busy stretches a week apart are both real.
+	for s := int64(1_750_604_800); s < 1_750_605_400; s++ {
+		per[s] = &secondCount{attempts: 3}
+	}
+	if f, l := activeSpan(per); f != 1_750_000_000 || l != 1_750_605_399 {
+		t.Errorf("span %d–%d, want both stretches", f, l)
+	}
+}
