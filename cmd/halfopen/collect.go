@@ -13,6 +13,7 @@ import (
 
 	"github.com/halfopen/halfopen/collect"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 func newCollectCmd(e *env) *cobra.Command {
@@ -27,7 +28,14 @@ built-in AF_PACKET capture; headers and TCP options only), ss listener samples
 every 100 ms, nstat counters at the start, every 5 s and at the end, the
 sysctls that matter, uname -r, the owning process and backlog (ss -ltnp),
 ip tcp_metrics, conntrack and softnet statistics, and a manifest of what could
-not be collected and why. Ctrl-C ends it early; the bundle is still complete.
+not be collected and why. Ctrl-C (or SIGTERM, SIGHUP) ends it early and the
+bundle is still complete; a second one aborts, writing nothing.
+
+As root it stays safe: it never overwrites -o (unless --force) nor follows a
+link there, works in a private directory next to -o and renames the finished
+bundle into place, kills tcpdump and every other child if it dies itself, keeps
+the bundle within --max-size, and stops early, keeping what it has, when the
+disk gets low.
 
 The bundle holds no payload beyond the first 128 bytes of each packet (TCP/IP
 headers), no process list beyond the listener's owner, no environment.
@@ -101,10 +109,10 @@ func relaySignals(e *env, stop chan<- os.Signal, abort func()) func() {
 				if first {
 					first = false
 					stop <- s
-					fmt.Fprintf(e.stderr, "halfopen collect: %v: finishing the bundle (send it again to abort)\n", s)
+					fmt.Fprintf(e.stderr, "halfopen collect: %s: finishing the bundle (send it again to abort)\n", signalName(s))
 					continue
 				}
-				fmt.Fprintf(e.stderr, "halfopen collect: %v again: aborting\n", s)
+				fmt.Fprintf(e.stderr, "halfopen collect: %s again: aborting\n", signalName(s))
 				abort()
 			}
 		}
@@ -113,6 +121,13 @@ func relaySignals(e *env, stop chan<- os.Signal, abort func()) func() {
 		signal.Stop(sigs)
 		close(done)
 	}
+}
+
+func signalName(s os.Signal) string {
+	if sig, ok := s.(syscall.Signal); ok && unix.SignalName(sig) != "" {
+		return unix.SignalName(sig)
+	}
+	return s.String()
 }
 
 // sizeSyntax is what --max-size accepts: a whole or decimal number and an
