@@ -240,6 +240,9 @@ func (c *collector) collect(ctx context.Context) (*Manifest, error) {
 	}
 	c.log("stopping (%s): writing the bundle", m.StopReason)
 	c.stopCapture(capt, m)
+	if ctx.Err() != nil {
+		return nil, ErrAborted
+	}
 	if err := c.ss.finish(); err != nil {
 		c.miss("part of ss.txt", err.Error())
 	}
@@ -359,6 +362,9 @@ func (c *collector) writeManifest(m *Manifest) error {
 // the archive cannot be written for lack of space the bundle is kept as a
 // directory instead: never lost. It returns where the bundle is.
 func (c *collector) finish(ctx context.Context, dest destination, m *Manifest) (string, error) {
+	if ctx.Err() != nil {
+		return "", ErrAborted
+	}
 	if err := c.writeManifest(m); err != nil {
 		return "", err
 	}

@@ -47,7 +47,7 @@ type pcapRing struct {
 // newPcapRing starts the ring with its first file: the header is on disk
 // from the start, so a disk filled later still leaves a valid capture.
 func newPcapRing(st *stage, budget int64, hdr []byte) (*pcapRing, error) {
-	r := &pcapRing{st: st, perFile: max(budget/ringFiles, 64<<10), hdr: append([]byte(nil), hdr...)}
+	r := &pcapRing{st: st, perFile: max(budget/ringFiles, 4<<10), hdr: append([]byte(nil), hdr...)}
 	if err := r.next(); err != nil {
 		return r, err
 	}
