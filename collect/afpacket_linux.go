@@ -1,12 +1,9 @@
 package collect
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +22,7 @@ type afpacketCapture struct {
 	stopped atomic.Bool
 	wg      sync.WaitGroup
 	errc    chan error
-	rotated bool
+	ring    *pcapRing
 }
 
 const linktypeSLL2 = 276
@@ -33,7 +30,8 @@ const linktypeSLL2 = 276
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 func (c *collector) startAFPacket() (capturer, error) {
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_ALL)))
+	// SOCK_CLOEXEC: ss and nstat, started while it is open, must not inherit it.
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
 	if err != nil {
 		if err == unix.EPERM || err == unix.EACCES {
 			return nil, ErrNotRoot
@@ -57,7 +55,12 @@ func (c *collector) startAFPacket() (capturer, error) {
 	}
 	tv := unix.Timeval{Usec: 200_000} // wake up to notice stop()
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	a := &afpacketCapture{c: c, fd: fd, errc: make(chan error, 1)}
+	ring, err := newPcapRing(c.st, c.plan.capture, pcapHeader(c.opts.Snaplen))
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	a := &afpacketCapture{c: c, fd: fd, errc: make(chan error, 1), ring: ring}
 	a.wg.Add(1)
 	go a.loop()
 	return a, nil
@@ -113,53 +116,12 @@ func (a *afpacketCapture) method() string { return "built-in AF_PACKET capture (
 
 func (a *afpacketCapture) failed() <-chan error { return a.errc }
 
-// loop reads packets into a ring of pcap files until stopped.
+// loop reads packets into the ring until stopped.
 func (a *afpacketCapture) loop() {
 	defer a.wg.Done()
-	perFile := max(a.c.opts.MaxSize/ringFiles, 1<<16)
 	snap := a.c.opts.Snaplen
 	buf := make([]byte, 65536+20)
-	var (
-		w     *bufio.Writer
-		f     *os.File
-		size  int64
-		index int
-		files int
-	)
-	open := func() error {
-		if f != nil {
-			w.Flush()
-			f.Close()
-		}
-		if files >= ringFiles {
-			a.rotated = true
-		}
-		var err error
-		f, err = os.Create(a.c.path(fmt.Sprintf("ring.pcap%d", index%ringFiles)))
-		if err != nil {
-			return err
-		}
-		w = bufio.NewWriterSize(f, 1<<20)
-		hdr := make([]byte, 24)
-		binary.LittleEndian.PutUint32(hdr, 0xa1b23c4d) // nanosecond pcap
-		binary.LittleEndian.PutUint16(hdr[4:], 2)
-		binary.LittleEndian.PutUint16(hdr[6:], 4)
-		binary.LittleEndian.PutUint32(hdr[16:], uint32(snap))
-		binary.LittleEndian.PutUint32(hdr[20:], linktypeSLL2)
-		w.Write(hdr)
-		size = 24
-		index++
-		files++
-		return nil
-	}
-	if err := open(); err != nil {
-		a.errc <- err
-		return
-	}
-	defer func() {
-		w.Flush()
-		f.Close()
-	}()
+	rec := make([]byte, 16+len(buf))
 	for !a.stopped.Load() {
 		n, from, err := unix.Recvfrom(a.fd, buf[20:], 0)
 		if err != nil {
@@ -175,20 +137,15 @@ func (a *afpacketCapture) loop() {
 		ll, _ := from.(*unix.SockaddrLinklayer)
 		frame := sll2(buf[:20], ll)
 		capLen := min(20+n, snap)
-		if size+16+int64(capLen) > perFile {
-			if err := open(); err != nil {
-				a.errc <- err
-				return
-			}
+		binary.LittleEndian.PutUint32(rec, uint32(now.Unix()))
+		binary.LittleEndian.PutUint32(rec[4:], uint32(now.Nanosecond()))
+		binary.LittleEndian.PutUint32(rec[8:], uint32(capLen))
+		binary.LittleEndian.PutUint32(rec[12:], uint32(20+n))
+		copy(rec[16:], frame[:capLen])
+		if err := a.ring.write(rec[:16+capLen]); err != nil {
+			a.errc <- err
+			return
 		}
-		rh := make([]byte, 16)
-		binary.LittleEndian.PutUint32(rh, uint32(now.Unix()))
-		binary.LittleEndian.PutUint32(rh[4:], uint32(now.Nanosecond()))
-		binary.LittleEndian.PutUint32(rh[8:], uint32(capLen))
-		binary.LittleEndian.PutUint32(rh[12:], uint32(20+n))
-		w.Write(rh)
-		w.Write(frame[:capLen])
-		size += 16 + int64(capLen)
 	}
 }
 
@@ -208,14 +165,12 @@ func sll2(h []byte, ll *unix.SockaddrLinklayer) []byte {
 	return h[:cap(h)]
 }
 
-func (a *afpacketCapture) stop() (bool, error) {
-	a.stopped.Store(true)
+func (a *afpacketCapture) stop() (ringStats, error) {
+	if a.stopped.Swap(true) {
+		return ringStats{}, nil
+	}
 	a.wg.Wait()
 	unix.Close(a.fd)
-	files, _ := filepath.Glob(a.c.path("ring.pcap*"))
-	_, err := mergePcaps(files, a.c.path("capture.pcap"))
-	for _, f := range files {
-		os.Remove(f)
-	}
-	return a.rotated, err
+	kept, err := a.ring.finish()
+	return ringStats{rotated: a.ring.rotated, written: a.ring.records, kept: kept}, err
 }

@@ -2,89 +2,114 @@ package collect
 
 import (
 	"archive/tar"
-	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
-// writeBundle turns the work directory into the output: a .tar.gz (or
-// .tgz) holding bundle/<files>, or a plain directory.
-func writeBundle(dir, out string) (string, error) {
-	entries, err := os.ReadDir(dir)
+// archiveTmp is the archive's name in the stage while it is written; the
+// leading dot keeps it out of the bundle's file list.
+const archiveTmp = ".bundle.tar.gz"
+
+// guardEvery is how many archive bytes are written between two checks of
+// the free space and of an abort.
+const guardEvery = 1 << 20
+
+// writeArchive writes the stage's bundle files into archiveTmp as a
+// .tar.gz holding top/<files>. guard is called before writing and every
+// MB: its error (low disk, abort) stops the archive, which is then
+// deleted; the files stay.
+func writeArchive(st *stage, top string, guard func() error) error {
+	if err := guard(); err != nil {
+		return err
+	}
+	names, err := st.names(false)
 	if err != nil {
-		return "", err
+		return err
 	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
-	if !strings.HasSuffix(out, ".tar.gz") && !strings.HasSuffix(out, ".tgz") {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return "", fmt.Errorf("%s: %w", out, err)
-		}
-		for _, n := range names {
-			if err := copyFile(filepath.Join(dir, n), filepath.Join(out, n)); err != nil {
-				return "", err
-			}
-		}
-		return out, nil
-	}
-	f, err := os.Create(out)
+	f, err := st.create(archiveTmp)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", out, err)
+		return err
 	}
-	defer f.Close()
-	gz := gzip.NewWriter(f)
+	gw := &guardedWriter{w: f, guard: guard}
+	err = writeTarGz(st, gw, top, names)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		st.remove(archiveTmp)
+	}
+	return err
+}
+
+func writeTarGz(st *stage, w io.Writer, top string, names []string) error {
+	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
-	base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(out), ".tgz"), ".tar.gz")
 	for _, n := range names {
-		st, err := os.Stat(filepath.Join(dir, n))
-		if err != nil {
-			return "", err
-		}
-		hdr := &tar.Header{Name: base + "/" + n, Mode: 0o644, Size: st.Size(), ModTime: st.ModTime()}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return "", err
-		}
-		src, err := os.Open(filepath.Join(dir, n))
-		if err != nil {
-			return "", err
-		}
-		_, err = io.Copy(tw, src)
-		src.Close()
-		if err != nil {
-			return "", err
+		if err := addFile(st, tw, top, n); err != nil {
+			return err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return "", err
+		return fmt.Errorf("writing the archive: %w", err)
 	}
 	if err := gz.Close(); err != nil {
-		return "", err
+		return fmt.Errorf("writing the archive: %w", err)
 	}
-	return out, f.Sync()
+	return nil
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+func addFile(st *stage, tw *tar.Writer, top, name string) error {
+	in, err := st.open(name)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	fi, err := in.Stat()
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
+	hdr := &tar.Header{Name: top + "/" + name, Mode: 0o644, Size: fi.Size(), ModTime: fi.ModTime(), Typeflag: tar.TypeReg}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("writing the archive: %w", err)
 	}
-	return out.Close()
+	if _, err := io.CopyN(tw, in, fi.Size()); err != nil {
+		return fmt.Errorf("writing the archive (%s): %w", name, err)
+	}
+	return nil
 }
+
+// archiveTop is the folder inside the archive: the file's name without
+// its extension, as before.
+func archiveTop(base string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".tgz"), ".tar.gz")
+}
+
+// guardedWriter calls guard every guardEvery bytes.
+type guardedWriter struct {
+	w       io.Writer
+	guard   func() error
+	written int64
+	checked int64
+}
+
+func (g *guardedWriter) Write(p []byte) (int, error) {
+	if g.written-g.checked >= guardEvery {
+		g.checked = g.written
+		if err := g.guard(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := g.w.Write(p)
+	g.written += int64(n)
+	return n, err
+}
+
+// errLowSpace stops the archive when the disk falls below the floor.
+var errLowSpace = errors.New("the disk is below the space kept free for the server")

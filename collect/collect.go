@@ -7,27 +7,29 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Options say what to collect.
 type Options struct {
-	Port          int           // TCP port of the listener (required)
-	Iface         string        // interface to capture on; "any" for all
-	Duration      time.Duration // 0: until the context is cancelled (Ctrl-C)
-	MaxSize       int64         // bytes of capture kept at most (a ring of files)
-	Output        string        // bundle.tar.gz, or a directory
-	SSInterval    time.Duration // ss sampling period
-	NstatInterval time.Duration // counter snapshot period
-	Snaplen       int           // bytes kept per packet: headers and TCP options
-	NoTcpdump     bool          // capture with AF_PACKET even when tcpdump exists
-	Log           io.Writer     // progress lines; nil for none
-	Version       string        // halfopen's version, for the manifest
-	Args          []string      // the command line, for the manifest
+	Port          int              // TCP port of the listener (required)
+	Iface         string           // interface to capture on; "any" for all
+	Duration      time.Duration    // 0: until Stop (Ctrl-C)
+	MaxSize       int64            // bytes the bundle holds at most: capture ring, snapshot series, one-shot files
+	Output        string           // bundle.tar.gz, or a directory
+	Force         bool             // replace an existing output (a link is replaced, never followed)
+	SSInterval    time.Duration    // ss sampling period
+	NstatInterval time.Duration    // counter snapshot period
+	Snaplen       int              // bytes kept per packet: headers and TCP options
+	NoTcpdump     bool             // capture with AF_PACKET even when tcpdump exists
+	Stop          <-chan os.Signal // a signal here ends the run early; the bundle is still written
+	Log           io.Writer        // progress lines; nil for none
+	Version       string           // halfopen's version, for the manifest
+	Args          []string         // the command line, for the manifest
 }
 
 // Defaults for unset options.
@@ -37,45 +39,63 @@ const (
 	DefaultSSInterval    = 100 * time.Millisecond
 	DefaultNstatInterval = 5 * time.Second
 	DefaultSnaplen       = 128
-	ringFiles            = 4
+	diskCheckEvery       = 2 * time.Second
+	maxMissing           = 50 // entries in the manifest's not_collected list
 )
 
 // Manifest describes a bundle: what was collected, how, and what was not.
 type Manifest struct {
-	Tool      string    `json:"tool"`
-	Command   []string  `json:"command"`
-	Hostname  string    `json:"hostname"`
-	Kernel    string    `json:"kernel"`
-	Port      int       `json:"port"`
-	Iface     string    `json:"iface"`
-	Started   string    `json:"started"`
-	Ended     string    `json:"ended"`
-	Clock     string    `json:"clock"`
-	Capture   string    `json:"capture_method"`
-	Snaplen   int       `json:"snaplen"`
-	MaxSize   int64     `json:"max_capture_bytes"`
-	Truncated bool      `json:"capture_rotated"` // the ring wrapped: the oldest packets were dropped
-	Files     []string  `json:"files"`
-	Missing   []Missing `json:"not_collected"`
-	Stopped   string    `json:"stopped_by"`
+	Tool       string       `json:"tool"`
+	Command    []string     `json:"command"`
+	Hostname   string       `json:"hostname"`
+	Kernel     string       `json:"kernel"`
+	Port       int          `json:"port"`
+	Iface      string       `json:"iface"`
+	Started    string       `json:"started"`
+	Ended      string       `json:"ended"`
+	Clock      string       `json:"clock"`
+	Capture    string       `json:"capture_method"`
+	Snaplen    int          `json:"snaplen"`
+	MaxSize    int64        `json:"max_size_bytes"`
+	SizeNote   string       `json:"size_note,omitempty"` // why max_size_bytes is below --max-size
+	CaptureMax int64        `json:"max_capture_bytes"`
+	KeptFree   int64        `json:"kept_free_bytes"` // the run stops before the disk has less free
+	Truncated  bool         `json:"capture_rotated"` // the ring wrapped: the oldest packets were dropped
+	Series     []SeriesInfo `json:"series"`          // how each part was bounded
+	Files      []string     `json:"files"`
+	Missing    []Missing    `json:"not_collected"`
+	Stopped    string       `json:"stopped_by"` // duration, interrupt, low_disk_space, capture_failed
+	StopReason string       `json:"stop_reason"`
+	Archive    string       `json:"archive,omitempty"` // why the bundle is a directory although an archive was asked for
 }
 
 // Missing is something that could not be collected, and why.
 type Missing struct {
-	What string `json:"what"`
-	Why  string `json:"why"`
+	What  string `json:"what"`
+	Why   string `json:"why"`
+	Times int    `json:"times,omitempty"` // when it happened more than once
 }
 
 // ErrNotRoot is returned when capturing needs privileges the process lacks.
 var ErrNotRoot = errors.New("capturing needs root (or CAP_NET_RAW and CAP_NET_ADMIN): run it with sudo")
 
+// ErrAborted is returned when ctx ends the run before its bundle is written.
+var ErrAborted = errors.New("aborted: every child process killed, no bundle written")
+
 // collector holds one run's state.
 type collector struct {
-	opts    Options
-	dir     string // working directory of the bundle
-	mu      sync.Mutex
-	missing []Missing
-	logw    io.Writer
+	opts      Options
+	st        *stage
+	plan      plan
+	spawn     *spawner
+	ss        *textRing
+	nstats    *fileSeries
+	manifest  *os.File // reserved at the start so a full disk cannot lose it
+	keepStage bool     // the stage is the bundle now (placed, or kept where it is)
+	mu        sync.Mutex
+	missing   []Missing
+	overflow  int
+	logw      io.Writer
 }
 
 func (c *collector) log(format string, args ...any) {
@@ -84,95 +104,327 @@ func (c *collector) log(format string, args ...any) {
 	}
 }
 
+// miss records something not collected. Repeats are counted, not listed,
+// and the list is bounded: a run of days must not grow its manifest.
 func (c *collector) miss(what, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.missing = append(c.missing, Missing{what, why})
+	for i := range c.missing {
+		if c.missing[i].What == what && c.missing[i].Why == why {
+			c.missing[i].Times = max(c.missing[i].Times, 1) + 1
+			return
+		}
+	}
+	if len(c.missing) >= maxMissing {
+		c.overflow++
+		return
+	}
+	c.missing = append(c.missing, Missing{What: what, Why: why})
 	c.log("not collected: %s (%s)", what, why)
 }
 
-func (c *collector) path(name string) string { return filepath.Join(c.dir, name) }
-
-// Run collects until the duration ends or ctx is cancelled, then writes the
-// bundle and returns its path. A cancelled run still writes a valid bundle.
+// Run collects until the duration ends or a signal arrives on opts.Stop,
+// then writes the bundle and returns its path. Cancelling ctx aborts: the
+// children are killed and nothing is written. A run stopped early, by a
+// signal, a failed capture or a full disk, still writes a valid bundle.
 func Run(ctx context.Context, opts Options) (string, *Manifest, error) {
 	opts = withDefaults(opts)
-	if opts.Port <= 0 || opts.Port > 65535 {
-		return "", nil, fmt.Errorf("--port %d: give the listener's TCP port (1-65535)", opts.Port)
+	if err := validate(opts); err != nil {
+		return "", nil, err
 	}
 	if os.Geteuid() != 0 {
 		return "", nil, ErrNotRoot
 	}
-	dir, err := os.MkdirTemp("", "halfopen-collect-")
-	if err != nil {
-		return "", nil, fmt.Errorf("creating a work directory: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	c := &collector{opts: opts, dir: dir, logw: opts.Log}
-	host, _ := os.Hostname()
-	m := &Manifest{Tool: "halfopen " + opts.Version, Command: opts.Args, Hostname: host, Port: opts.Port, Iface: opts.Iface,
-		Snaplen: opts.Snaplen, MaxSize: opts.MaxSize, Clock: "UTC wall clock (CLOCK_REALTIME); capture and snapshot times share it"}
-	m.Kernel = c.oneShots()
-
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if opts.Duration > 0 {
-		runCtx, cancel = context.WithTimeout(runCtx, opts.Duration)
-		defer cancel()
-	}
-	cap, err := c.startCapture()
+	dest, err := checkDestination(opts.Output, opts.Force)
 	if err != nil {
 		return "", nil, err
 	}
-	m.Capture = cap.method()
-	m.Started = time.Now().UTC().Format(time.RFC3339Nano)
-	c.log("capturing tcp port %d on %s with %s for %s (ring of %d MB); Ctrl-C to stop early", opts.Port, opts.Iface, m.Capture, durationText(opts.Duration), opts.MaxSize>>20)
-
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); c.ssLoop(runCtx) }()
-	go func() { defer wg.Done(); c.nstatLoop(runCtx) }()
-	select {
-	case <-runCtx.Done():
-	case err := <-cap.failed():
-		c.miss("part of the capture", fmt.Sprintf("the capture stopped early: %v", err))
-		cancel()
+	c := &collector{opts: opts, logw: opts.Log}
+	if err := c.prepare(dest); err != nil {
+		return "", nil, err
 	}
-	m.Stopped = "duration"
-	if ctx.Err() != nil {
-		m.Stopped = "interrupt"
+	c.spawn = newSpawner()
+	defer func() {
+		c.spawn.close()
+		if c.manifest != nil {
+			c.manifest.Close()
+		}
+		if c.keepStage {
+			c.st.close()
+		} else {
+			c.st.removeAll()
+		}
+	}()
+	m, err := c.collect(ctx)
+	if err != nil {
+		return "", nil, err
 	}
-	cancel()
-	wg.Wait()
-	rotated, capErr := cap.stop()
-	if capErr != nil {
-		c.miss("capture", capErr.Error())
-	}
-	m.Truncated = rotated
-	c.finalShots()
-	m.Ended = time.Now().UTC().Format(time.RFC3339Nano)
-	m.Missing = c.missing
-	if m.Missing == nil {
-		m.Missing = []Missing{}
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		m.Files = append(m.Files, e.Name())
-	}
-	m.Files = append(m.Files, "manifest.json")
-	mb, _ := json.MarshalIndent(m, "", "  ")
-	if err := os.WriteFile(c.path("manifest.json"), append(mb, '\n'), 0o644); err != nil {
-		return "", nil, fmt.Errorf("writing the manifest: %w", err)
-	}
-	out, err := writeBundle(dir, opts.Output)
+	out, err := c.finish(ctx, dest, m)
 	return out, m, err
+}
+
+func validate(o Options) error {
+	switch {
+	case o.Port <= 0 || o.Port > 65535:
+		return fmt.Errorf("--port %d: give the listener's TCP port (1-65535)", o.Port)
+	case o.Duration < 0:
+		return fmt.Errorf("--duration %s: give a positive duration, or 0 to run until Ctrl-C", o.Duration)
+	}
+	if err := CheckMaxSize(o.MaxSize); err != nil {
+		return fmt.Errorf("--max-size: %w", err)
+	}
+	return nil
+}
+
+// prepare sizes the run for the output's filesystem and makes the stage.
+func (c *collector) prepare(dest destination) error {
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(dest.dir, &sfs); err != nil {
+		return fmt.Errorf("-o %s: statfs %s: %w", dest.path, dest.dir, err)
+	}
+	p, err := newPlan(c.opts.MaxSize, dest.archive, int64(sfs.Bavail)*sfs.Bsize, int64(sfs.Blocks)*sfs.Bsize)
+	if err != nil {
+		return fmt.Errorf("-o %s: %w", dest.path, err)
+	}
+	if p.shrunk != "" {
+		c.log("%s", p.shrunk)
+	}
+	st, err := newStage(dest.dir, dest.base)
+	if err != nil {
+		return err
+	}
+	c.st, c.plan = st, p
+	c.ss = newTextRing(st, "ss.txt", p.ssKept())
+	c.nstats = newFileSeries(st, "nstat-%03d.txt", "nstat-NNN.txt", p.nstat)
+	return nil
+}
+
+// collect runs the capture and the samplers until something stops them,
+// and leaves the bundle's files in the stage.
+func (c *collector) collect(ctx context.Context) (*Manifest, error) {
+	c.reserveManifest()
+	host, _ := os.Hostname()
+	m := &Manifest{Tool: "halfopen " + c.opts.Version, Command: c.opts.Args, Hostname: host, Port: c.opts.Port, Iface: c.opts.Iface,
+		Snaplen: c.opts.Snaplen, MaxSize: c.plan.total, SizeNote: c.plan.shrunk, KeptFree: c.plan.floor,
+		Clock: "UTC wall clock (CLOCK_REALTIME); capture and snapshot times share it"}
+	start := &allowance{left: c.plan.oneShots}
+	m.Kernel = c.oneShots(ctx, start)
+	c.plan.setCapture(c.plan.oneShots-start.left, c.st.size("softnet-start.txt")+c.st.size("conntrack-stat.txt"))
+	m.CaptureMax = c.plan.capture
+	if ctx.Err() != nil {
+		return nil, ErrAborted
+	}
+	capt, err := c.startCapture(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.Capture = capt.method()
+	m.Started = time.Now().UTC().Format(time.RFC3339Nano)
+	c.log("capturing tcp port %d on %s with %s for %s (bundle at most %s); Ctrl-C to stop early",
+		c.opts.Port, c.opts.Iface, m.Capture, durationText(c.opts.Duration), sizeText(c.plan.total))
+
+	loops, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	lowDisk := make(chan string, 1)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); c.ssLoop(loops, ctx) }()
+	go func() { defer wg.Done(); c.nstatLoop(loops, ctx) }()
+	go func() { defer wg.Done(); c.watchDisk(loops, lowDisk) }()
+	m.Stopped, m.StopReason = c.wait(ctx, capt.failed(), lowDisk)
+	stopLoops()
+	wg.Wait()
+	if ctx.Err() != nil {
+		capt.stop() // its process group is already killed: this reaps it
+		return nil, ErrAborted
+	}
+	c.log("stopping (%s): writing the bundle", m.StopReason)
+	c.stopCapture(capt, m)
+	if ctx.Err() != nil {
+		return nil, ErrAborted
+	}
+	if err := c.ss.finish(); err != nil {
+		c.miss("part of ss.txt", err.Error())
+	}
+	end := &allowance{left: c.plan.endShots}
+	c.finalShots(ctx, end)
+	m.Ended = time.Now().UTC().Format(time.RFC3339Nano)
+	if ctx.Err() != nil {
+		return nil, ErrAborted
+	}
+	m.Series = append(m.Series, c.ss.info(c.plan.ss), c.nstats.info(), SeriesInfo{
+		File: "one-shot files (sysctl.txt, tcp_metrics.txt, ss-ltnp.txt, …)", Cap: c.plan.oneShots + c.plan.endShots,
+		Bytes: c.plan.oneShots - start.left + c.plan.endShots - end.left, Samples: start.files + end.files, Dropped: start.cut + end.cut,
+		Keeps: "each file whole, or cut after its last whole line once the share is used up"})
+	return m, nil
+}
+
+// wait blocks until the run should stop and says why.
+func (c *collector) wait(ctx context.Context, capFailed <-chan error, lowDisk <-chan string) (by, why string) {
+	var timeout <-chan time.Time
+	if c.opts.Duration > 0 {
+		t := time.NewTimer(c.opts.Duration)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return "abort", "aborted"
+	case s := <-c.opts.Stop:
+		return "interrupt", signalName(s) + " received"
+	case <-timeout:
+		return "duration", "--duration " + c.opts.Duration.String() + " elapsed"
+	case err := <-capFailed:
+		c.miss("part of the capture", fmt.Sprintf("the capture stopped early: %v", err))
+		return "capture_failed", err.Error()
+	case why := <-lowDisk:
+		return "low_disk_space", why
+	}
+}
+
+func signalName(s os.Signal) string {
+	if sig, ok := s.(syscall.Signal); ok && unix.SignalName(sig) != "" {
+		return unix.SignalName(sig)
+	}
+	return s.String()
+}
+
+// watchDisk checks the free space every few seconds and reports when it
+// falls below the floor kept free for the server.
+func (c *collector) watchDisk(ctx context.Context, low chan<- string) {
+	t := time.NewTicker(diskCheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		avail, _, err := c.st.free()
+		if err == nil && avail < c.plan.floor {
+			low <- fmt.Sprintf("%s free on the output's filesystem, below the %s kept free for the server", sizeText(avail), sizeText(c.plan.floor))
+			return
+		}
+	}
+}
+
+func (c *collector) stopCapture(capt capturer, m *Manifest) {
+	rs, err := capt.stop()
+	if err != nil {
+		c.miss("capture", err.Error())
+	}
+	m.Truncated = rs.rotated
+	m.Series = append(m.Series, SeriesInfo{File: "capture.pcap", Cap: c.plan.capture, Bytes: c.st.size("capture.pcap"),
+		Samples: rs.written, Dropped: max(rs.written-rs.kept, 0),
+		Keeps: fmt.Sprintf("the newest packets: a ring of %d files; when full, the oldest file is dropped", ringFiles)})
+}
+
+// reserveManifest creates manifest.json and allocates its space now, so
+// that a disk filled during the run still leaves room for it.
+func (c *collector) reserveManifest() {
+	f, err := c.st.create("manifest.json")
+	if err != nil {
+		c.miss("manifest.json reservation", err.Error())
+		return
+	}
+	unix.Fallocate(int(f.Fd()), 0, 0, manifestReserve) // best effort: not every filesystem can
+	c.manifest = f
+}
+
+// writeManifest writes m into the reserved manifest.json.
+func (c *collector) writeManifest(m *Manifest) error {
+	c.mu.Lock()
+	m.Missing = append([]Missing{}, c.missing...)
+	if c.overflow > 0 {
+		m.Missing = append(m.Missing, Missing{What: fmt.Sprintf("%d more things", c.overflow), Why: "the list is bounded; see the log"})
+	}
+	c.mu.Unlock()
+	names, err := c.st.names(false)
+	if err != nil {
+		return err
+	}
+	m.Files = names
+	mb, _ := json.MarshalIndent(m, "", "  ")
+	mb = append(mb, '\n')
+	if c.manifest == nil {
+		return c.writeFile("manifest.json", mb)
+	}
+	if _, err := c.manifest.WriteAt(mb, 0); err != nil {
+		return fmt.Errorf("writing manifest.json: %w", err)
+	}
+	if err := c.manifest.Truncate(int64(len(mb))); err != nil {
+		return fmt.Errorf("writing manifest.json: %w", err)
+	}
+	return nil
+}
+
+// finish writes the manifest and puts the bundle at the destination. When
+// the archive cannot be written for lack of space the bundle is kept as a
+// directory instead: never lost. It returns where the bundle is.
+func (c *collector) finish(ctx context.Context, dest destination, m *Manifest) (string, error) {
+	if ctx.Err() != nil {
+		return "", ErrAborted
+	}
+	if err := c.writeManifest(m); err != nil {
+		return "", err
+	}
+	if !dest.archive {
+		if err := dest.placeDir(c.st, dest.base); err != nil {
+			return c.keptInStage(err)
+		}
+		c.keepStage = true
+		return dest.path, nil
+	}
+	guard := func() error {
+		if ctx.Err() != nil {
+			return ErrAborted
+		}
+		if avail, _, err := c.st.free(); err == nil && avail < c.plan.floor {
+			return errLowSpace
+		}
+		return nil
+	}
+	err := writeArchive(c.st, archiveTop(dest.base), guard)
+	if errors.Is(err, ErrAborted) {
+		return "", ErrAborted
+	}
+	if err != nil {
+		return c.asDirectory(dest, m, err)
+	}
+	if err := dest.placeArchive(c.st, archiveTmp); err != nil {
+		c.st.rename(archiveTmp, dest.base)
+		return c.keptInStage(err)
+	}
+	return dest.path, nil
+}
+
+// asDirectory places the bundle as a directory named like the archive
+// without its extension, when the archive could not be written.
+func (c *collector) asDirectory(dest destination, m *Manifest, archiveErr error) (string, error) {
+	m.Archive = fmt.Sprintf("not written (%v): the bundle is this directory", archiveErr)
+	c.log("the archive could not be written (%v): keeping the bundle as a directory", archiveErr)
+	c.writeManifest(m) // best effort: the manifest written before stays otherwise
+	name := archiveTop(dest.base)
+	if err := dest.placeDir(c.st, name); err != nil {
+		return c.keptInStage(err)
+	}
+	c.keepStage = true
+	return dest.dir + string(os.PathSeparator) + name, nil
+}
+
+// keptInStage reports a bundle left in the stage because its destination
+// could not take it.
+func (c *collector) keptInStage(err error) (string, error) {
+	c.keepStage = true
+	unix.Fchmod(c.st.fd(), 0o755)
+	return c.st.path(), fmt.Errorf("%w; the bundle is kept in %s", err, c.st.path())
 }
 
 func withDefaults(o Options) Options {
 	if o.Iface == "" {
 		o.Iface = "any"
 	}
-	if o.MaxSize <= 0 {
+	if o.MaxSize == 0 {
 		o.MaxSize = DefaultMaxSize
 	}
 	if o.SSInterval <= 0 {
@@ -195,20 +447,6 @@ func durationText(d time.Duration) string {
 		return "until Ctrl-C"
 	}
 	return d.String()
-}
-
-// run executes a command and returns its output; errors name the command.
-func run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return out, fmt.Errorf("%s: %s", name, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return out, fmt.Errorf("%s: %w", name, err)
-	}
-	return out, nil
 }
 
 // stamp is the block header the ss and nstat parsers read: "# <unix time>".

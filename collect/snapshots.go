@@ -1,10 +1,11 @@
 package collect
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -19,51 +20,95 @@ import (
 // rp_filter, conntrack); all of net.ipv4 is small enough to take whole.
 var sysctlTrees = []string{"kernel/osrelease", "kernel/hostname", "net/core", "net/ipv4", "net/ipv6/conf/all", "net/ipv6/conf/default", "net/netfilter"}
 
-// oneShots takes what is read once at the start; it returns the kernel release.
-func (c *collector) oneShots() string {
-	ctx := context.Background()
+// allowance is what a group of one-shot files may still take of the
+// bundle's size.
+type allowance struct {
+	left  int64
+	files int64 // files written
+	cut   int64 // of which cut short
+}
+
+// oneShots takes what is read once at the start, within a; it returns the
+// kernel release.
+func (c *collector) oneShots(ctx context.Context, a *allowance) string {
 	release := ""
-	if out, err := run(ctx, "uname", "-r"); err == nil {
+	if out, _, err := c.output(ctx, 4<<10, "uname", "-r"); err == nil {
 		release = strings.TrimSpace(string(out))
 	} else if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		release = strings.TrimSpace(string(b))
 	}
 	if release != "" {
-		c.write("uname.txt", []byte(release+"\n"))
+		c.shot(a, "uname.txt", []byte(release+"\n"), false)
 	} else {
 		c.miss("uname.txt", "neither uname -r nor /proc/sys/kernel/osrelease answered")
 	}
-	c.write("sysctl.txt", sysctlDump())
-	if out, err := run(ctx, "ss", "-ltnpm"); err == nil {
-		c.write("ss-ltnp.txt", append([]byte(stamp(time.Now())), out...))
+	c.shot(a, "sysctl.txt", sysctlDump(a.left+1), false)
+	if out, more, err := c.output(ctx, int(a.left), "ss", "-ltnpm"); err == nil {
+		c.shot(a, "ss-ltnp.txt", append([]byte(stamp(time.Now())), out...), more)
 	} else {
 		c.miss("ss-ltnp.txt (owning process and backlog)", fmt.Sprintf("%v; install iproute2", err))
 	}
-	if out, err := run(ctx, "ip", "tcp_metrics", "show"); err == nil {
-		c.write("tcp_metrics.txt", out)
+	if out, more, err := c.output(ctx, int(a.left), "ip", "tcp_metrics", "show"); err == nil {
+		c.shot(a, "tcp_metrics.txt", out, more)
 	} else {
 		c.miss("tcp_metrics.txt (proven peers)", err.Error())
 	}
-	c.copyProc("/proc/net/stat/nf_conntrack", "conntrack-stat.txt", "conntrack statistics", "nf_conntrack is not loaded")
-	c.copyProc("/proc/net/softnet_stat", "softnet-start.txt", "softnet statistics", "")
+	c.copyProc(a, "/proc/net/stat/nf_conntrack", "conntrack-stat.txt", "conntrack statistics", "nf_conntrack is not loaded")
+	c.copyProc(a, "/proc/net/softnet_stat", "softnet-start.txt", "softnet statistics", "")
 	return release
 }
 
-// finalShots takes what is read once at the end.
-func (c *collector) finalShots() {
-	c.nstat(time.Now(), true)
-	c.copyProc("/proc/net/softnet_stat", "softnet-end.txt", "softnet statistics", "")
-	c.copyProc("/proc/net/stat/nf_conntrack", "conntrack-stat-end.txt", "conntrack statistics", "nf_conntrack is not loaded")
+// finalShots takes what is read once at the end, within a.
+func (c *collector) finalShots(ctx context.Context, a *allowance) {
+	c.nstat(ctx, time.Now())
+	c.copyProc(a, "/proc/net/softnet_stat", "softnet-end.txt", "softnet statistics", "")
+	c.copyProc(a, "/proc/net/stat/nf_conntrack", "conntrack-stat-end.txt", "conntrack statistics", "nf_conntrack is not loaded")
 }
 
-func (c *collector) write(name string, data []byte) {
-	if err := os.WriteFile(c.path(name), data, 0o644); err != nil {
-		c.miss(name, err.Error())
+// shot writes a one-shot file within a. What does not fit (more: the
+// command printed more than was read) is cut after the last whole line
+// and the manifest says so.
+func (c *collector) shot(a *allowance, name string, data []byte, more bool) {
+	if int64(len(data)) > a.left {
+		data = data[:max(a.left, 0)]
+		more = true
 	}
+	if more {
+		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+			data = data[:i+1]
+		} else {
+			data = nil
+		}
+		c.miss(name+" beyond its first "+sizeText(int64(len(data))), "the one-shot files' share of --max-size is used up")
+		a.cut++
+	}
+	if err := c.writeFile(name, data); err != nil {
+		c.miss(name, err.Error())
+		return
+	}
+	a.left -= int64(len(data))
+	a.files++
 }
 
-func (c *collector) copyProc(src, name, what, absentWhy string) {
-	b, err := os.ReadFile(src)
+// writeFile creates a new file in the stage (never through a link).
+func (c *collector) writeFile(name string, data []byte) error {
+	f, err := c.st.create(name)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		c.st.remove(name)
+		return err
+	}
+	return nil
+}
+
+func (c *collector) copyProc(a *allowance, src, name, what, absentWhy string) {
+	b, err := readLimited(src, a.left+1)
 	if err != nil {
 		if absentWhy == "" {
 			absentWhy = err.Error()
@@ -71,16 +116,32 @@ func (c *collector) copyProc(src, name, what, absentWhy string) {
 		c.miss(name+" ("+what+")", absentWhy)
 		return
 	}
-	c.write(name, append([]byte(stamp(time.Now())), b...))
+	c.shot(a, name, append([]byte(stamp(time.Now())), b...), false)
+}
+
+// readLimited reads at most limit bytes of a /proc file.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max(limit, 0)))
 }
 
 // sysctlDump reads the sysctl trees that matter as "key = value" lines,
-// the format of sysctl -a, without running sysctl (absent on minimal hosts).
-func sysctlDump() []byte {
+// the format of sysctl -a, without running sysctl (absent on minimal
+// hosts). It stops reading past limit bytes: a host with thousands of
+// interfaces has thousands of net.ipv4.conf entries.
+func sysctlDump(limit int64) []byte {
 	var lines []string
+	var size int64
 	for _, tree := range sysctlTrees {
 		root := filepath.Join("/proc/sys", tree)
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if size > limit {
+				return filepath.SkipAll
+			}
 			if err != nil || d.IsDir() {
 				return nil
 			}
@@ -91,6 +152,7 @@ func sysctlDump() []byte {
 			key := strings.ReplaceAll(strings.TrimPrefix(p, "/proc/sys/"), "/", ".")
 			val := strings.Join(strings.Fields(strings.TrimSpace(string(b))), "\t")
 			lines = append(lines, key+" = "+val)
+			size += int64(len(key) + len(val) + 4)
 			return nil
 		})
 	}
@@ -99,16 +161,10 @@ func sysctlDump() []byte {
 }
 
 // ssLoop samples the listener every SSInterval into ss.txt, each block
-// headed by its time. Without ss it falls back to /proc/net/tcp{,6}.
-func (c *collector) ssLoop(ctx context.Context) {
-	f, err := os.Create(c.path("ss.txt"))
-	if err != nil {
-		c.miss("ss.txt", err.Error())
-		return
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	defer w.Flush()
+// headed by its time, until ctx ends. Without ss it falls back to
+// /proc/net/tcp{,6}. Children run under run (the abort context), so
+// the end of sampling never kills an ss half-way through its answer.
+func (c *collector) ssLoop(ctx, run context.Context) {
 	ssPath, lookErr := exec.LookPath("ss")
 	if lookErr != nil {
 		c.miss("ss.txt listen backlog (Send-Q)", "ss not found (install iproute2); sampling /proc/net/tcp, which shows the accept-queue length but not the backlog")
@@ -120,16 +176,19 @@ func (c *collector) ssLoop(ctx context.Context) {
 		now := time.Now()
 		var out []byte
 		if lookErr == nil {
-			out, err = exec.Command(ssPath, "-ltnm", filter).Output()
+			var err error
+			out, _, err = c.output(run, 64<<10, ssPath, "-ltnm", filter)
 			if err != nil {
-				c.miss("an ss sample", err.Error())
+				c.miss("ss samples after "+now.UTC().Format(time.RFC3339), err.Error())
 				return
 			}
 		} else {
 			out = procListeners(c.opts.Port)
 		}
-		w.WriteString(stamp(now))
-		w.Write(out)
+		if err := c.ss.add(append([]byte(stamp(now)), out...)); err != nil {
+			c.miss("ss samples after "+now.UTC().Format(time.RFC3339), err.Error())
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -177,11 +236,11 @@ func procListeners(port int) []byte {
 }
 
 // nstatLoop snapshots the counters at the start and every NstatInterval.
-func (c *collector) nstatLoop(ctx context.Context) {
+func (c *collector) nstatLoop(ctx, run context.Context) {
 	tick := time.NewTicker(c.opts.NstatInterval)
 	defer tick.Stop()
 	for {
-		c.nstat(time.Now(), false)
+		c.nstat(run, time.Now())
 		select {
 		case <-ctx.Done():
 			return
@@ -190,30 +249,39 @@ func (c *collector) nstatLoop(ctx context.Context) {
 	}
 }
 
-// nstat writes one absolute counter snapshot, nstat-NNN.txt in order.
-func (c *collector) nstat(t time.Time, final bool) {
-	c.mu.Lock()
-	n := 0
-	if entries, err := filepath.Glob(c.path("nstat-*.txt")); err == nil {
-		n = len(entries)
-	}
-	c.mu.Unlock()
-	name := fmt.Sprintf("nstat-%03d.txt", n)
+// nstat adds one absolute counter snapshot to the nstat-NNN.txt series.
+func (c *collector) nstat(ctx context.Context, t time.Time) {
 	head := stamp(t)
-	// -a absolute, -s do not touch the user's history file, -z zeros too.
-	if out, err := run(context.Background(), "nstat", "-asz"); err == nil {
-		c.write(name, append([]byte(head+"# nstat -asz\n"), out...))
-		return
-	}
 	var b bytes.Buffer
-	b.WriteString(head)
-	for _, f := range []string{"/proc/net/netstat", "/proc/net/snmp"} {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			c.miss(name, fmt.Sprintf("neither nstat nor %s readable: %v", f, err))
-			return
+	// -a absolute, -s do not touch the user's history file, -z zeros too.
+	if out, _, err := c.output(ctx, 4<<20, "nstat", "-asz"); err == nil {
+		b.WriteString(head + "# nstat -asz\n")
+		b.Write(out)
+	} else {
+		b.WriteString(head)
+		for _, f := range []string{"/proc/net/netstat", "/proc/net/snmp"} {
+			data, err := readLimited(f, 4<<20)
+			if err != nil {
+				c.miss("nstat snapshots", fmt.Sprintf("neither nstat nor %s readable: %v", f, rootCause(err)))
+				return
+			}
+			b.Write(data)
 		}
-		b.Write(data)
 	}
-	c.write(name, b.Bytes())
+	if err := c.nstats.add(b.Bytes()); err != nil {
+		c.miss("nstat snapshots", rootCause(err))
+	}
+}
+
+// rootCause is the innermost error ("no space left on device"): the
+// words that repeat when the same thing fails again, so the manifest
+// counts repeats instead of listing each.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
