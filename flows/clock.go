@@ -22,7 +22,7 @@ const (
 
 type captureClock struct {
 	now     int64 // Unix ns
-	ahead   [clockConfirm]int64
+	ahead   int64 // the least of the consecutive packets far ahead of now
 	nAhead  int   // consecutive packets far ahead of now
 	behind  int   // consecutive packets far behind now
 	jumps   int64 // packets far ahead that did not move the clock
@@ -40,11 +40,15 @@ func (c *captureClock) observe(t int64) (now int64, reset bool) {
 		c.now, c.nAhead, c.behind = t, 0, 0
 	case t > c.now:
 		c.behind = 0
-		c.ahead[c.nAhead] = t
+		if c.nAhead == 0 || t < c.ahead {
+			c.ahead = t
+		}
 		c.nAhead++
-		if c.nAhead == clockConfirm {
-			c.now = min(c.ahead[0], c.ahead[1], c.ahead[2], c.ahead[3])
-			c.nAhead = 0
+		// Each time the clock had to be set back, a jump needs more
+		// agreement: a capture flipping between two times cannot make
+		// the tracker re-base its timers over and over.
+		if c.nAhead >= clockConfirm<<min(c.resets, 10) {
+			c.now, c.nAhead = c.ahead, 0
 			break
 		}
 		c.jumps++

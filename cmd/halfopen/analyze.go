@@ -281,9 +281,12 @@ func writeOutput(stdout io.Writer, path string, data []byte) error {
 // memoryBudget parses --memory-budget and tells the Go runtime, so its
 // collector works harder before the process outgrows the machine.
 func memoryBudget(s string) (int64, error) {
-	b, err := parseSize(s)
+	b, err := parseBytes(s)
 	if err != nil {
 		return 0, usageErr("--memory-budget: %v", err)
+	}
+	if b < 64<<20 {
+		return 0, usageErr("--memory-budget %s: at least 64MB", s)
 	}
 	debug.SetMemoryLimit(b + b/2)
 	return b, nil

@@ -139,6 +139,16 @@ var sizeSyntax = regexp.MustCompile(`^([0-9]{1,20})(\.[0-9]{1,9})? ?([KMGT]I?B?|
 // parseSize reads sizes like 200MB, 2GB, 1.5G or 1048576, within the
 // bounds collect accepts.
 func parseSize(s string) (int64, error) {
+	n, err := parseBytes(s)
+	if err != nil {
+		return 0, err
+	}
+	return n, collect.CheckMaxSize(n)
+}
+
+// parseBytes reads a size in sizeSyntax, without bounds; values beyond
+// any machine (past 2^62) come back as 2^62.
+func parseBytes(s string) (int64, error) {
 	m := sizeSyntax.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
 	if m == nil {
 		return 0, fmt.Errorf("want a size such as 200MB or 2GB")
@@ -150,8 +160,7 @@ func parseSize(s string) (int64, error) {
 	}
 	v *= mult
 	// Compare as floats first: a huge value must not wrap as an int64.
-	n := int64(min(v, float64(collect.MaxMaxSize+1)))
-	return n, collect.CheckMaxSize(n)
+	return int64(min(v, float64(int64(1)<<62))), nil
 }
 
 func firstByte(s string, def byte) byte {
