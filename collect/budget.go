@@ -89,6 +89,10 @@ func (p *plan) setCapture(used, endShots int64) {
 	p.capture = max(p.total-manifestReserve-p.ss-p.nstat-used-p.endShots, 64<<10)
 }
 
+// ssChunks is how many chunk files the ss ring holds: when it is full the
+// oldest chunk (a quarter of the samples) goes.
+const ssChunks = 4
+
 // ssKept is what ss.txt keeps: the share less the chunk that merging the
 // ring of chunks at the end holds twice for a moment.
 func (p plan) ssKept() int64 { return p.ss * ssChunks / (ssChunks + 1) }

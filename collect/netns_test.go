@@ -1,3 +1,5 @@
+//go:build linux
+
 package collect
 
 // A real test: in network namespaces on this machine's kernel, run

@@ -1,3 +1,5 @@
+//go:build linux
+
 package collect
 
 // Real tests of issue #12's "collect safe as root": the halfopen binary

@@ -1,3 +1,5 @@
+//go:build linux
+
 package collect
 
 import (
@@ -7,19 +9,6 @@ import (
 	"os"
 )
 
-// SeriesInfo tells, in the manifest, how a part of the bundle was bounded.
-type SeriesInfo struct {
-	File    string `json:"file"`
-	Cap     int64  `json:"cap_bytes"`
-	Bytes   int64  `json:"bytes"`
-	Samples int64  `json:"samples"`
-	Dropped int64  `json:"samples_dropped"`
-	Keeps   string `json:"keeps"`
-}
-
-// ssChunks is how many chunk files the ss ring holds: when it is full the
-// oldest chunk (a quarter of the samples) goes.
-const ssChunks = 4
 
 // textRing is a series of text samples (ss.txt) that keeps the newest:
 // like the capture ring, so that the samples kept cover the packets kept.

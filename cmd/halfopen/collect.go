@@ -13,7 +13,6 @@ import (
 
 	"github.com/halfopen/halfopen/collect"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 func newCollectCmd(e *env) *cobra.Command {
@@ -124,8 +123,9 @@ func relaySignals(e *env, stop chan<- os.Signal, abort func()) func() {
 }
 
 func signalName(s os.Signal) string {
-	if sig, ok := s.(syscall.Signal); ok && unix.SignalName(sig) != "" {
-		return unix.SignalName(sig)
+	names := map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP", syscall.SIGPIPE: "SIGPIPE"}
+	if n, ok := names[s]; ok {
+		return n
 	}
 	return s.String()
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package lab reproduces Linux listener drops on the machine's real kernel,
 // inside throw-away network namespaces, and uses the kernel as the test
 // oracle for halfopen.

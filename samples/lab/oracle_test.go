@@ -1,3 +1,5 @@
+//go:build linux
+
 package lab
 
 // TestKernelOracle: the real kernel as the test oracle. It runs seeded

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command labnet is a small traffic generator for network-namespace tests
 // (collect/netns_test.go uses it; the samples lab, package samples/lab,
 // runs its servers and clients in-process). It is run inside network

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command lab runs the halfopen kernel lab (package samples/lab) as root:
 //
 //	lab sample NAME... [-o DIR]     run named scenarios, (re)write samples/NAME
