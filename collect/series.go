@@ -9,7 +9,6 @@ import (
 	"os"
 )
 
-
 // textRing is a series of text samples (ss.txt) that keeps the newest:
 // like the capture ring, so that the samples kept cover the packets kept.
 // It writes chunk files .NAME.N in the stage; when a new chunk would make
