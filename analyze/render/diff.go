@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -9,12 +8,9 @@ import (
 	"github.com/halfopen/halfopen/analyze"
 )
 
-// DiffJSON writes a diff as indented JSON.
+// DiffJSON writes a diff as indented JSON, like JSON writes a report.
 func DiffJSON(w io.Writer, d *analyze.Diff) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(d)
+	return streamJSON(w, d)
 }
 
 func sideCells(s *analyze.ListenerSide) (rate, branch string) {

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +63,7 @@ type junitFailure struct {
 // failed. Times come from the capture, never the clock.
 func JUnit(w io.Writer, r *analyze.Report) error {
 	doc := junitSuites{}
+	x := newIndex(r)
 	for _, c := range r.Captures {
 		s := junitSuite{
 			Name: "halfopen " + c.Path, Package: "halfopen", ID: c.Index, Hostname: "localhost",
@@ -79,8 +79,8 @@ func JUnit(w io.Writer, r *analyze.Report) error {
 				Error: &junitFailure{Message: c.Error, Type: "input"}})
 			s.Errors++
 		}
-		for _, l := range c.Listeners {
-			s.Cases = append(s.Cases, listenerCases(r, l)...)
+		for i := range c.Listeners {
+			s.Cases = append(s.Cases, listenerCases(r, x, &c.Listeners[i])...)
 		}
 		for _, tc := range s.Cases {
 			if tc.Failure != nil {
@@ -105,18 +105,13 @@ func JUnit(w io.Writer, r *analyze.Report) error {
 // listenerCases makes the test cases of one listener in one capture. The
 // per-capture listener carries counts; verdicts come from the combined
 // listener (the same across captures that share it).
-func listenerCases(r *analyze.Report, l analyze.Listener) []junitCase {
+func listenerCases(r *analyze.Report, x *index, l *analyze.Listener) []junitCase {
 	class := "halfopen." + strings.NewReplacer(".", "_", ":", "_", "[", "", "]", "").Replace(l.Server)
 	tm := "0"
 	if l.Failed == 0 {
 		return []junitCase{{Name: l.Server + " handshakes", ClassName: class, Time: tm}}
 	}
-	combined := l
-	for _, cl := range r.Listeners {
-		if cl.Server == l.Server && len(l.Captures) > 0 && slices.Contains(cl.Captures, l.Captures[0]) {
-			combined = cl
-		}
-	}
+	combined := x.combined(r, l)
 	var cases []junitCase
 	for _, v := range combined.Verdicts {
 		msg := fmt.Sprintf("%s: %s (confidence %.2f, %d attempts)", l.Server, v.Title, v.Confidence, v.Attempts)

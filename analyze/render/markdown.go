@@ -22,6 +22,7 @@ const maxListenersMarkdown = 10
 // per failing listener the top evidence and the fix, details collapsed.
 func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 	var b strings.Builder
+	x := newIndex(r)
 	status := "✅"
 	if r.Totals.Failed > 0 {
 		status = "❌"
@@ -29,7 +30,8 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 	fmt.Fprintf(&b, "## %s halfopen\n\n%s\n\n", status, mdEscape(r.Headline))
 	if len(r.Listeners) > 0 {
 		b.WriteString("| Listener | Attempts | Failed | Rate | Top branch | Confidence |\n|---|---:|---:|---:|---|---:|\n")
-		for i, l := range r.Listeners {
+		for i := range r.Listeners {
+			l := &r.Listeners[i]
 			if i == 3*maxListenersMarkdown {
 				fmt.Fprintf(&b, "| … %d more | | | | | |\n", len(r.Listeners)-i)
 				break
@@ -38,7 +40,7 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 			if len(l.Verdicts) > 0 {
 				branch, conf = "`"+l.Verdicts[0].Branch+"`", fmt.Sprintf("%.2f", l.Verdicts[0].Confidence)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", ListenerLabel(r, &l), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", x.label(l), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
 		}
 		b.WriteString("\n")
 	}
@@ -52,13 +54,14 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 			fmt.Fprintf(&b, "_%d more failing listeners: see the JSON report._\n\n", r.Totals.FailingListeners-shown)
 			break
 		}
-		mdListener(&b, r, l, opts)
+		mdListener(&b, r, x, l, opts)
 		shown++
 	}
-	for _, line := range SuspectLines(r) {
+	suspects := SuspectLines(r)
+	for _, line := range suspects {
 		fmt.Fprintf(&b, "- %s\n", mdEscape(upperFirst(line)))
 	}
-	if len(SuspectLines(r)) > 0 {
+	if len(suspects) > 0 {
 		b.WriteString("\n")
 	}
 	for _, n := range r.Notes {
@@ -69,8 +72,8 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 	return err
 }
 
-func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts MarkdownOptions) {
-	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", ListenerLabel(r, l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
+func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.Listener, opts MarkdownOptions) {
+	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", x.label(l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
 	fmt.Fprintf(b, "Outcomes: %s.", OutcomeList(l.Outcomes))
 	if l.FirstFailure != nil {
 		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
@@ -122,9 +125,9 @@ func mdListener(b *strings.Builder, r *analyze.Report, l *analyze.Listener, opts
 	if opts.Attempts != 0 {
 		b.WriteString("| First SYN (UTC) | Client | SYNs | SYN-ACKs | Outcome | Branch |\n|---|---|---:|---:|---|---|\n")
 		n := 0
-		for i := range r.Attempts {
+		for _, i := range x.attemptsOf(l) {
 			a := &r.Attempts[i]
-			if !AttemptOf(l, a) || a.Outcome == "established" {
+			if a.Outcome == "established" {
 				continue
 			}
 			if opts.Attempts > 0 && n == opts.Attempts {

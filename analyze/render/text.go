@@ -29,6 +29,7 @@ type textWriter struct {
 	opts  TextOptions
 	err   error
 	width int
+	x     *index
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -50,7 +51,7 @@ func (t *textWriter) dim(s string) string  { return t.color("2", s) }
 
 // Text writes the human report. It leads with the verdict.
 func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
-	t := &textWriter{w: w, opts: opts, width: opts.Width}
+	t := &textWriter{w: w, opts: opts, width: opts.Width, x: newIndex(r)}
 	if t.width <= 0 {
 		t.width = 80
 	}
@@ -74,12 +75,13 @@ func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
 		t.listenerDetail(r, l)
 		shown++
 	}
-	for _, line := range SuspectLines(r) {
+	suspects := SuspectLines(r)
+	for _, line := range suspects {
 		for _, l := range wrap(line, t.width, 2) {
 			t.printf("%s\n", l)
 		}
 	}
-	if len(SuspectLines(r)) > 0 {
+	if len(suspects) > 0 {
 		t.printf("\n")
 	}
 	t.captures(r)
@@ -89,7 +91,8 @@ func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
 // ListenerLabel names a listener for people: its address, and "#N" for
 // the captures (numbered from 1) it comes from when another listener of
 // the report has the same address (captures of different times are kept
-// apart).
+// apart). It scans the report: a renderer naming every listener uses
+// index.label instead.
 func ListenerLabel(r *analyze.Report, l *analyze.Listener) string {
 	for i := range r.Listeners {
 		o := &r.Listeners[i]
@@ -140,8 +143,8 @@ func SuspectLines(r *analyze.Report) []string {
 
 func (t *textWriter) listenerTable(r *analyze.Report) {
 	srvW := 21
-	for _, l := range r.Listeners {
-		srvW = max(srvW, len(ListenerLabel(r, &l)))
+	for i := range r.Listeners {
+		srvW = max(srvW, len(t.x.label(&r.Listeners[i])))
 	}
 	srvW = min(srvW, t.width-59)
 	t.printf("%s\n", t.dim(pad("LISTENER", srvW)+" ATTEMPTS  FAILED   RATE SYN-ACK p50 TOP PROBLEM"))
@@ -149,13 +152,14 @@ func (t *textWriter) listenerTable(r *analyze.Report) {
 	if len(rows) > 2*maxListenersText && !t.opts.Verbose {
 		rows = rows[:2*maxListenersText]
 	}
-	for _, l := range rows {
+	for i := range rows {
+		l := &rows[i]
 		p50 := "-"
 		if l.TimeToSynAck != nil {
 			p50 = fmtMS(l.TimeToSynAck.P50)
 		}
-		top := topProblem(&l)
-		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(ListenerLabel(r, &l), srvW), srvW), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), p50, top)
+		top := topProblem(l)
+		line := fmt.Sprintf("%s %8s %7s %6s %11s %s", pad(fit(t.x.label(l), srvW), srvW), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), p50, top)
 		if utf8.RuneCountInString(line) > t.width {
 			line = string([]rune(line)[:t.width-1]) + "…"
 		}
@@ -198,7 +202,7 @@ func fmtMS(v float64) string {
 }
 
 func (t *textWriter) listenerDetail(r *analyze.Report, l *analyze.Listener) {
-	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", ListenerLabel(r, l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
+	t.printf("%s\n", t.bold(fmt.Sprintf("%s — failed %s of %s (%s)", t.x.label(l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))))
 	if l.FirstFailure != nil {
 		t.printf("  failures %s → %s, peak %d/s\n", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
 	}
@@ -291,8 +295,8 @@ func (t *textWriter) attempts(r *analyze.Report, l *analyze.Listener) {
 	byOutcome := map[string][]*analyze.Attempt{}
 	total := 0
 	cliW := 15
-	for i := range r.Attempts {
-		if a := &r.Attempts[i]; AttemptOf(l, a) && a.Outcome != "established" {
+	for _, i := range t.x.attemptsOf(l) {
+		if a := &r.Attempts[i]; a.Outcome != "established" {
 			byOutcome[a.Outcome] = append(byOutcome[a.Outcome], a)
 			total++
 			cliW = max(cliW, len(a.Client))

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -233,27 +233,28 @@ func planOutputs(f *analyzeFlags) ([]output, error) {
 }
 
 func writeReport(e *env, f *analyzeFlags, o output, r *analyze.Report) error {
-	var buf bytes.Buffer
-	var err error
-	switch o.format {
-	case "json":
-		err = render.JSON(&buf, r)
-	case "markdown":
-		err = render.Markdown(&buf, r, render.MarkdownOptions{Attempts: 50})
-	case "junit":
-		err = render.JUnit(&buf, r)
-	default:
-		toTerminal := o.path == "" && e.isTerminal(e.stdout)
-		err = render.Text(&buf, r, render.TextOptions{
-			Color:    useColor(e, f.color, toTerminal),
-			Attempts: f.attempts,
-			Verbose:  f.verbose,
-		})
-	}
-	if err != nil {
-		return fmt.Errorf("rendering the %s report: %w", o.format, err)
-	}
-	return writeOutput(e.stdout, o.path, buf.Bytes())
+	return writeTo(e.stdout, o.path, func(w io.Writer) error {
+		var err error
+		switch o.format {
+		case "json":
+			err = render.JSON(w, r)
+		case "markdown":
+			err = render.Markdown(w, r, render.MarkdownOptions{Attempts: 50})
+		case "junit":
+			err = render.JUnit(w, r)
+		default:
+			toTerminal := o.path == "" && e.isTerminal(e.stdout)
+			err = render.Text(w, r, render.TextOptions{
+				Color:    useColor(e, f.color, toTerminal),
+				Attempts: f.attempts,
+				Verbose:  f.verbose,
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("rendering the %s report: %w", o.format, err)
+		}
+		return nil
+	})
 }
 
 // useColor decides on ANSI colour: never with NO_COLOR or TERM=dumb.
@@ -267,12 +268,29 @@ func useColor(e *env, mode string, toTerminal bool) bool {
 	return toTerminal && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb"
 }
 
-func writeOutput(stdout io.Writer, path string, data []byte) error {
+// writeTo runs render on a buffered writer to path ("" or "-": stdout), so
+// a large report streams out instead of being held in memory whole.
+func writeTo(stdout io.Writer, path string, render func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		_, err := stdout.Write(data)
-		return err
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		if err := render(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: cannot write the report: %v", path, unwrapPath(err))}
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	err = render(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: cannot write the report: %v", path, unwrapPath(err))}
 	}
 	return nil

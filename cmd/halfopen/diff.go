@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -51,21 +52,18 @@ went away.
 				return err
 			}
 			d := analyze.Compare(before, after)
-			var buf bytes.Buffer
+			var write func(io.Writer, *analyze.Diff) error
 			switch format {
 			case "json":
-				err = render.DiffJSON(&buf, d)
+				write = render.DiffJSON
 			case "markdown", "md":
-				err = render.DiffMarkdown(&buf, d)
+				write = render.DiffMarkdown
 			case "text":
-				err = render.DiffText(&buf, d)
+				write = render.DiffText
 			default:
 				return usageErr("--format %q: use text, json or markdown", format)
 			}
-			if err != nil {
-				return err
-			}
-			if err := writeOutput(e.stdout, output, buf.Bytes()); err != nil {
+			if err := writeTo(e.stdout, output, func(w io.Writer) error { return write(w, d) }); err != nil {
 				return err
 			}
 			reasons := analyze.CheckGates(gates, after)
