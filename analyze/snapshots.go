@@ -2,9 +2,9 @@ package analyze
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/halfopen/halfopen/analyze/snapshot"
@@ -19,6 +19,7 @@ type Snapshots struct {
 	Kernel    string               // --kernel, or uname.txt of a bundle
 	KernelSrc string               // where Kernel came from
 	Files     []string             // the files read, for the report
+	Notes     []string             // bundle files skipped, and why (the CLI prints them)
 }
 
 // Empty reports whether nothing was given.
@@ -112,63 +113,160 @@ const (
 	bundleFW     = "iptables.txt"
 )
 
-// IsBundle reports whether dir holds a capture named capture.* — a bundle.
-func IsBundle(dir string) bool {
-	_, err := bundleCapture(dir)
-	return err == nil
+// Bounds on a bundle's snapshot files: far above what collect writes
+// (sysctl -a is about 100 KB, an ss series of minutes a few MB), low
+// enough that a hostile bundle cannot make halfopen read gigabytes of
+// text. uname.txt holds one line.
+const (
+	MaxBundleSnapshotBytes = 256 << 20
+	maxUnameBytes          = 4 << 10
+	MaxBundleCounterFiles  = 64 // nstat*.txt and netstat-s*.txt together
+)
+
+// BundleFile says whether a file name in a bundle is one halfopen reads:
+// "capture" for capture.*, "snapshot" for sysctl.txt, ss.txt, uname.txt,
+// iptables.txt, nstat*.txt and netstat-s*.txt, "" for anything else
+// (collect's manifest.json, ss-ltnp.txt, conntrack and softnet files are
+// for people).
+func BundleFile(name string) string {
+	switch {
+	case strings.HasPrefix(name, "capture.") && len(name) > len("capture."):
+		return "capture"
+	case name == bundleSysctl, name == bundleSS, name == bundleUname, name == bundleFW:
+		return "snapshot"
+	case isCounterFile(name):
+		return "snapshot"
+	}
+	return ""
 }
 
-func bundleCapture(dir string) (string, error) {
-	matches, _ := filepath.Glob(filepath.Join(dir, "capture.*"))
-	sort.Strings(matches)
-	for _, m := range matches {
-		if st, err := os.Stat(m); err == nil && !st.IsDir() {
-			return m, nil
+func isCounterFile(name string) bool {
+	return strings.HasSuffix(name, ".txt") && (strings.HasPrefix(name, "nstat") || strings.HasPrefix(name, "netstat-s"))
+}
+
+// IsBundle reports whether dir holds a regular file named capture.* — a
+// bundle.
+func IsBundle(dir string) bool {
+	b, err := readBundleDir(dir)
+	return err == nil && b.capture != ""
+}
+
+// bundleDir is what a bundle directory holds that halfopen reads: regular
+// files only (a FIFO named ss.txt would block the read forever).
+type bundleDir struct {
+	capture  string   // the first capture.* by name; "" when none
+	files    []string // the other known files, by name
+	counters []string // nstat*.txt and netstat-s*.txt, by name
+	notes    []string // files skipped, and why
+}
+
+// readBundleDir lists dir by name, never by glob pattern: a directory
+// name holding [ or * must not change what is read.
+func readBundleDir(dir string) (bundleDir, error) {
+	var b bundleDir
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return b, fmt.Errorf("%s: %w", dir, unwrapPathErr(err))
+	}
+	for _, e := range entries { // sorted by name
+		name := e.Name()
+		kind := BundleFile(name)
+		if kind == "" {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if !isRegular(p) {
+			b.notes = append(b.notes, fmt.Sprintf("%s: not a regular file, skipped", p))
+			continue
+		}
+		switch {
+		case kind == "capture" && b.capture == "":
+			b.capture = p
+		case kind == "capture":
+			b.notes = append(b.notes, fmt.Sprintf("%s: a second capture.* in the bundle, skipped (%s is read)", p, filepath.Base(b.capture)))
+		case isCounterFile(name) && len(b.counters) == MaxBundleCounterFiles:
+			b.notes = append(b.notes, fmt.Sprintf("%s: more than %d counter snapshots in the bundle, skipped", p, MaxBundleCounterFiles))
+		case isCounterFile(name):
+			b.counters = append(b.counters, p)
+		default:
+			b.files = append(b.files, p)
 		}
 	}
-	return "", fmt.Errorf("%s: no capture.* file", dir)
+	return b, nil
+}
+
+// isRegular follows a symbolic link and reports whether p is a regular file.
+func isRegular(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // LoadBundle reads a bundle directory: capture.* plus sysctl.txt, ss.txt,
-// nstat*.txt (their content decides which is "before": see
-// snapshot.OrderCounters) and
-// uname.txt, each optional. extra adds files given by flags.
+// iptables.txt, nstat*.txt and netstat-s*.txt (their content decides which
+// is "before": see snapshot.OrderCounters) and uname.txt, each optional.
+// extra adds files given by flags. Files that are not regular, or larger
+// than MaxBundleSnapshotBytes, are skipped and named in Snapshots.Notes.
 func LoadBundle(dir string, extra SnapshotFiles) (Input, error) {
-	capture, err := bundleCapture(dir)
+	b, err := readBundleDir(dir)
 	if err != nil {
 		return Input{}, err
 	}
+	if b.capture == "" {
+		return Input{}, fmt.Errorf("%s: no capture.* file", dir)
+	}
 	files := extra
-	if p := filepath.Join(dir, bundleSysctl); exists(p) {
-		files.Sysctl = append([]string{p}, files.Sysctl...)
+	notes := b.notes
+	var uname string
+	for _, p := range append(append([]string{}, b.files...), b.counters...) {
+		if st, err := os.Stat(p); err == nil && st.Size() > MaxBundleSnapshotBytes {
+			notes = append(notes, fmt.Sprintf("%s: %d bytes, more than a snapshot holds (%d MB at most), skipped", p, st.Size(), MaxBundleSnapshotBytes>>20))
+			continue
+		}
+		switch filepath.Base(p) {
+		case bundleSysctl:
+			files.Sysctl = append([]string{p}, files.Sysctl...)
+		case bundleSS:
+			files.SS = append([]string{p}, files.SS...)
+		case bundleFW:
+			files.Firewall = append([]string{p}, files.Firewall...)
+		case bundleUname:
+			uname = p
+		}
 	}
-	if p := filepath.Join(dir, bundleSS); exists(p) {
-		files.SS = append([]string{p}, files.SS...)
+	var counters []string
+	for _, p := range b.counters {
+		if st, err := os.Stat(p); err == nil && st.Size() <= MaxBundleSnapshotBytes {
+			counters = append(counters, p)
+		}
 	}
-	if p := filepath.Join(dir, bundleFW); exists(p) {
-		files.Firewall = append([]string{p}, files.Firewall...)
-	}
-	nstats, _ := filepath.Glob(filepath.Join(dir, "nstat*.txt"))
-	nstats2, _ := filepath.Glob(filepath.Join(dir, "netstat-s*.txt"))
-	nstats = append(nstats, nstats2...)
-	sort.Strings(nstats)
-	files.Nstat = append(nstats, files.Nstat...)
+	files.Nstat = append(counters, files.Nstat...)
 	snaps, err := LoadSnapshots(files)
 	if err != nil {
 		return Input{}, err
 	}
-	if snaps.Kernel == "" {
-		if b, err := os.ReadFile(filepath.Join(dir, bundleUname)); err == nil {
-			if k := strings.TrimSpace(string(b)); k != "" {
-				snaps.Kernel, snaps.KernelSrc = strings.Fields(k)[0], bundleUname
-				snaps.Files = append(snaps.Files, filepath.Join(dir, bundleUname))
-			}
+	snaps.Notes = notes
+	if snaps.Kernel == "" && uname != "" {
+		if k := readUname(uname); k != "" {
+			snaps.Kernel, snaps.KernelSrc = k, bundleUname
+			snaps.Files = append(snaps.Files, uname)
 		}
 	}
-	return Input{Path: capture, Snapshots: snaps}, nil
+	return Input{Path: b.capture, Snapshots: snaps}, nil
 }
 
-func exists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
+// readUname returns the kernel release of a uname.txt (uname -r): the
+// first word of its first line, reading a few KB at most.
+func readUname(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, maxUnameBytes))
+	first, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(first)
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
 }
