@@ -22,6 +22,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/rivo/tview"
 )
 
@@ -171,7 +172,9 @@ func (a *App) Run() error {
 
 // setReport shows a finished analysis.
 func (a *App) setReport(r *analyze.Report) {
-	a.report = r
+	// Shown and exported as the screen has it: file names and warnings
+	// with their control characters made visible, so widths are right.
+	a.report = render.VisibleCopy(r)
 	a.loaded = true
 	a.overview.load(r)
 	a.switchTo(inOverview)
@@ -314,7 +317,7 @@ func (a *App) openFilter() {
 	cur := 0
 	for i, c := range choices {
 		f := c.filter
-		a.filter.AddItem(tview.Escape(c.label), "", 0, func() {
+		a.filter.AddItem(shown(c.label), "", 0, func() {
 			a.closeOverlay()
 			a.attempts.setFilter(f)
 		})

@@ -300,7 +300,7 @@ func (v *attemptsView) refresh() {
 	}
 	v.table.Select(min(sel, max(len(v.rows), 1)), 0)
 	v.header.set(v.headerLines)
-	v.table.SetTitle(" " + tview.Escape(v.title()) + " ")
+	v.table.SetTitle(" " + shown(v.title()) + " ")
 	v.showPreview()
 }
 

@@ -74,7 +74,7 @@ func (d *detailView) open(idx int) {
 	model := modelOf(r, a)
 	d.timing.set(func(w int) []line { return timingLines(a, model, w) })
 	d.verdict.set(func(w int) []line { return attemptVerdictLines(r, a, w) })
-	d.verdict.SetTitle(" " + tview.Escape("Why: "+a.Outcome) + " ")
+	d.verdict.SetTitle(" " + shown("Why: "+a.Outcome) + " ")
 	d.showLadder()
 	if _, ok := d.app.ladders[idx]; !ok {
 		d.app.fetchLadder(idx)

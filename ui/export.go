@@ -49,18 +49,12 @@ func attemptFileName(a *analyze.Attempt, ext string) string {
 	return "halfopen-" + safeName(a.Client) + "-to-" + safeName(a.Server) + stamp + "." + ext
 }
 
-// md escapes text for a Markdown table cell or line.
-func md(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// md escapes text for a Markdown table cell or line: markup, HTML and
+// control characters from file names read as text.
+func md(s string) string { return render.MarkdownText(s) }
 
-// code wraps s in a code span that survives backticks inside.
-func code(s string) string {
-	if strings.Contains(s, "`") {
-		return "`` " + s + " ``"
-	}
-	return "`" + s + "`"
-}
+// code wraps s in a code span that survives backticks and pipes inside.
+func code(s string) string { return render.MarkdownCode(s, true) }
 
 // listenerMarkdown is a listener for a ticket: the numbers, the verdicts
 // with evidence and fix, the limits, the kernel and its listed attempts.
@@ -123,15 +117,15 @@ func listenerMarkdown(r *analyze.Report, l *analyze.Listener, attempts []int) st
 		if len(v.WontFix) > 0 {
 			p("\nWill not help:\n\n")
 			for _, w := range v.WontFix {
-				p("- %s\n", md(w))
+				p("- %s\n", render.MarkdownLine(w))
 			}
 		}
 	}
 	if l.Limits != nil {
-		p("\n## Limits\n\n```\n%s\n```\n", strings.Join(plainLines(limitLines(l, exportWidth)[1:]), "\n"))
+		p("\n## Limits\n\n%s", render.MarkdownBlock(strings.Join(plainLines(limitLines(l, exportWidth)[1:]), "\n")))
 	}
 	if cl := counterLines(l, exportWidth); len(cl) > 0 {
-		p("\n## Counters\n\n```\n%s\n```\n", strings.Join(plainLines(cl), "\n"))
+		p("\n## Counters\n\n%s", render.MarkdownBlock(strings.Join(plainLines(cl), "\n")))
 	}
 	if len(attempts) > 0 {
 		p("\n## Attempts (%d listed)\n\n", len(attempts))
@@ -183,9 +177,9 @@ func attemptMarkdown(r *analyze.Report, a *analyze.Attempt, lr *ladderResult) st
 	case lr.err != nil:
 		p("(cannot read the packets back: %s)\n", md(lr.err.Error()))
 	default:
-		p("```\n%s\n```\n", ladderText(lr.rungs, a.Client, a.Server, exportWidth))
+		p("%s", render.MarkdownBlock(ladderText(lr.rungs, a.Client, a.Server, exportWidth)))
 	}
-	p("\n## Retransmits vs the expected schedule\n\n```\n%s\n```\n", strings.Join(plainLines(timingLines(a, modelOf(r, a), exportWidth)), "\n"))
+	p("\n## Retransmits vs the expected schedule\n\n%s", render.MarkdownBlock(strings.Join(plainLines(timingLines(a, modelOf(r, a), exportWidth)), "\n")))
 	if v := listenerVerdict(r, a); v != nil {
 		p("\n## The listener's verdict: %s — %s\n\n", code(v.Branch), md(v.Title))
 		p("Confidence %.2f, %s. %s\n", v.Confidence, plural(v.Attempts, "attempt"), md(v.Summary))
@@ -215,7 +209,7 @@ func writeEvidence(b *strings.Builder, ev []analyze.Evidence) {
 		if e.Against {
 			stance = "against"
 		}
-		fmt.Fprintf(b, "- (%s, %s) %s\n", stance, e.Kind, md(e.Text))
+		fmt.Fprintf(b, "- (%s, %s) %s\n", stance, md(e.Kind), md(e.Text))
 	}
 }
 

@@ -128,11 +128,11 @@ func (o *overview) show(i int) {
 	o.sel = i
 	l := &r.Listeners[i]
 	span := listenerSpan(r, l)
-	o.timeline.SetTitle(" " + tview.Escape(timelineTitle(l)) + " ")
+	o.timeline.SetTitle(" " + shown(timelineTitle(l)) + " ")
 	o.timeline.set(func(w int) []line { return timelineLines(l, span, w, !o.compact) })
-	o.verdict.SetTitle(" " + tview.Escape("Why "+l.Server+" fails") + " ")
+	o.verdict.SetTitle(" " + shown("Why "+l.Server+" fails") + " ")
 	if l.Failed == 0 {
-		o.verdict.SetTitle(" " + tview.Escape(l.Server) + " ")
+		o.verdict.SetTitle(" " + shown(l.Server) + " ")
 	}
 	o.verdict.set(func(w int) []line { return listenerLines(l, w) })
 	o.kernel.set(func(w int) []line { return kernelLines(r, l, w) })

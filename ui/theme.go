@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/rivo/tview"
 )
 
@@ -107,7 +108,9 @@ func (t theme) tag(r role) string {
 }
 
 // tagged renders lines as tview text with style tags; the text is escaped
-// so addresses like [fd00::1]:80 print as they are.
+// so addresses like [fd00::1]:80 print as they are, and control
+// characters from file names show as \x1b instead of reaching the
+// terminal.
 func (t theme) tagged(ls []line) string {
 	var b strings.Builder
 	for i, l := range ls {
@@ -117,7 +120,7 @@ func (t theme) tagged(ls []line) string {
 		for _, s := range l {
 			tag := t.tag(s.role)
 			b.WriteString(tag)
-			b.WriteString(tview.Escape(s.text))
+			b.WriteString(shown(s.text))
 			if tag != "" {
 				b.WriteString("[-:-:-]")
 			}
@@ -125,6 +128,10 @@ func (t theme) tagged(ls []line) string {
 	}
 	return b.String()
 }
+
+// shown is text as the terminal must get it: control characters made
+// visible, then tview's style and region tags escaped.
+func shown(s string) string { return tview.Escape(render.Visible(s)) }
 
 // selected is the style of a selected table row: reverse video reads on
 // every background.
@@ -140,7 +147,7 @@ func (t theme) box(b *tview.Box, title string) {
 	b.SetTitleAlign(tview.AlignLeft)
 	if title != "" {
 		b.SetBorder(true)
-		b.SetTitle(" " + tview.Escape(title) + " ")
+		b.SetTitle(" " + shown(title) + " ")
 	}
 }
 
@@ -170,7 +177,7 @@ func (t theme) table(title string) *tview.Table {
 
 // cell is a table cell in a role; header cells are not selectable.
 func (t theme) cell(text string, r role, align int) *tview.TableCell {
-	c := tview.NewTableCell(tview.Escape(text))
+	c := tview.NewTableCell(shown(text))
 	c.SetStyle(t.style(r))
 	c.SetAlign(align)
 	return c

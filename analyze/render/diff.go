@@ -27,6 +27,7 @@ func sideCells(s *analyze.ListenerSide) (rate, branch string) {
 
 // DiffText writes a diff for the terminal.
 func DiffText(w io.Writer, d *analyze.Diff) error {
+	d = VisibleCopy(d) // servers, branches and sources may come from a JSON file
 	var b strings.Builder
 	for _, line := range wrap("halfopen diff: "+d.Headline, 80, 2) {
 		b.WriteString(line + "\n")
@@ -50,12 +51,13 @@ func DiffText(w io.Writer, d *analyze.Diff) error {
 
 // DiffMarkdown writes a diff for a CI job summary.
 func DiffMarkdown(w io.Writer, d *analyze.Diff) error {
+	d = VisibleCopy(d)
 	var b strings.Builder
-	fmt.Fprintf(&b, "## halfopen diff\n\n%s\n\n| Status | Listener | Before | After | Top branch before → after |\n|---|---|---|---|---|\n", mdEscape(d.Headline))
+	fmt.Fprintf(&b, "## halfopen diff\n\n%s\n\n| Status | Listener | Before | After | Top branch before → after |\n|---|---|---|---|---|\n", mdLine(d.Headline))
 	for _, l := range d.Listeners {
 		br, bb := sideCells(l.Before)
 		ar, ab := sideCells(l.After)
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | `%s` → `%s` |\n", l.Status, l.Server, br, ar, bb, ab)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s → %s |\n", mdEscape(l.Status), mdCode(l.Server, true), br, ar, mdCode(bb, true), mdCode(ab, true))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

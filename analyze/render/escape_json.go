@@ -33,7 +33,7 @@ func jsonSafeFrom(b []byte, start int) []byte {
 	out = append(out, b[:start]...)
 	for i := start; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
-		if actsOnTerminal(r) {
+		if r >= 0x7f && actsOnTerminal(r) { // below, only the indentation's newlines
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[i:i+n]...)

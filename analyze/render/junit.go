@@ -62,6 +62,9 @@ type junitFailure struct {
 // (message: verdict and first fix), or one passing case when nothing
 // failed. Times come from the capture, never the clock.
 func JUnit(w io.Writer, r *analyze.Report) error {
+	// encoding/xml escapes markup but turns control characters into U+FFFD;
+	// Visible keeps them readable.
+	r = VisibleCopy(r)
 	doc := junitSuites{}
 	x := newIndex(r)
 	for _, c := range r.Captures {

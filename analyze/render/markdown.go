@@ -21,13 +21,14 @@ const maxListenersMarkdown = 10
 // $GITHUB_STEP_SUMMARY, GitLab): headline verdict, a table of listeners,
 // per failing listener the top evidence and the fix, details collapsed.
 func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
+	r = VisibleCopy(r)
 	var b strings.Builder
 	x := newIndex(r)
 	status := "✅"
 	if r.Totals.Failed > 0 {
 		status = "❌"
 	}
-	fmt.Fprintf(&b, "## %s halfopen\n\n%s\n\n", status, mdEscape(r.Headline))
+	fmt.Fprintf(&b, "## %s halfopen\n\n%s\n\n", status, mdLine(r.Headline))
 	if len(r.Listeners) > 0 {
 		b.WriteString("| Listener | Attempts | Failed | Rate | Top branch | Confidence |\n|---|---:|---:|---:|---|---:|\n")
 		for i := range r.Listeners {
@@ -38,9 +39,9 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 			}
 			branch, conf := "–", "–"
 			if len(l.Verdicts) > 0 {
-				branch, conf = "`"+l.Verdicts[0].Branch+"`", fmt.Sprintf("%.2f", l.Verdicts[0].Confidence)
+				branch, conf = mdCode(l.Verdicts[0].Branch, true), fmt.Sprintf("%.2f", l.Verdicts[0].Confidence)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", x.label(l), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", mdCode(x.label(l), true), Count(l.Attempts), Count(l.Failed), analyze.Percent(l.FailureRate), branch, conf)
 		}
 		b.WriteString("\n")
 	}
@@ -59,7 +60,7 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 	}
 	suspects := SuspectLines(r)
 	for _, line := range suspects {
-		fmt.Fprintf(&b, "- %s\n", mdEscape(upperFirst(line)))
+		fmt.Fprintf(&b, "- %s\n", mdLine(upperFirst(line)))
 	}
 	if len(suspects) > 0 {
 		b.WriteString("\n")
@@ -73,7 +74,7 @@ func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
 }
 
 func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.Listener, opts MarkdownOptions) {
-	fmt.Fprintf(b, "### `%s` — failed %s of %s (%s)\n\n", x.label(l), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
+	fmt.Fprintf(b, "### %s — failed %s of %s (%s)\n\n", mdCode(x.label(l), false), Count(l.Failed), plural(l.Attempts, "attempt"), analyze.Percent(l.FailureRate))
 	fmt.Fprintf(b, "Outcomes: %s.", OutcomeList(l.Outcomes))
 	if l.FirstFailure != nil {
 		fmt.Fprintf(b, " Failures from %s to %s UTC, peak %d/s.", Clock(l.FirstFailure), Clock(l.LastFailure), l.PeakFailures)
@@ -86,7 +87,7 @@ func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.List
 		return
 	}
 	v := l.Verdicts[0]
-	fmt.Fprintf(b, "**Verdict: `%s`** — %s (confidence %.2f, %s)\n\n", v.Branch, mdEscape(v.Title), v.Confidence, plural(v.Attempts, "attempt"))
+	fmt.Fprintf(b, "**Verdict: %s** — %s (confidence %.2f, %s)\n\n", mdCode(v.Branch, false), mdEscape(v.Title), v.Confidence, plural(v.Attempts, "attempt"))
 	for i, e := range v.Evidence {
 		if i == 5 {
 			break
@@ -95,14 +96,14 @@ func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.List
 		if e.Against {
 			mark = "✘"
 		}
-		fmt.Fprintf(b, "- %s _%s_: %s\n", mark, e.Kind, mdEscape(e.Text))
+		fmt.Fprintf(b, "- %s _%s_: %s\n", mark, mdEscape(e.Kind), mdEscape(e.Text))
 	}
 	if len(v.Fix) > 0 {
 		b.WriteString("\n**Fix, in this order:**\n\n")
 		for i, f := range v.Fix {
-			fmt.Fprintf(b, "%d. %s", i+1, mdEscape(f.Action))
+			fmt.Fprintf(b, "%d. %s", i+1, mdLine(f.Action))
 			if f.Command != "" {
-				fmt.Fprintf(b, ": `%s`", strings.ReplaceAll(f.Command, "`", "'"))
+				fmt.Fprintf(b, ": %s", mdCode(f.Command, false))
 			}
 			b.WriteString("\n")
 		}
@@ -112,13 +113,13 @@ func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.List
 	}
 	b.WriteString("\n<details><summary>All verdicts, evidence and failed attempts</summary>\n\n")
 	for _, v := range l.Verdicts {
-		fmt.Fprintf(b, "#### `%s` (confidence %.2f, %s)\n\n%s\n\n", v.Branch, v.Confidence, plural(v.Attempts, "attempt"), mdEscape(v.Summary))
+		fmt.Fprintf(b, "#### %s (confidence %.2f, %s)\n\n%s\n\n", mdCode(v.Branch, false), v.Confidence, plural(v.Attempts, "attempt"), mdLine(v.Summary))
 		for _, e := range v.Evidence {
 			mark := "✔"
 			if e.Against {
 				mark = "✘"
 			}
-			fmt.Fprintf(b, "- %s _%s_: %s\n", mark, e.Kind, mdEscape(e.Text))
+			fmt.Fprintf(b, "- %s _%s_: %s\n", mark, mdEscape(e.Kind), mdEscape(e.Text))
 		}
 		b.WriteString("\n")
 	}
@@ -135,9 +136,9 @@ func mdListener(b *strings.Builder, r *analyze.Report, x *index, l *analyze.List
 			}
 			branch := "–"
 			if a.Branch != nil {
-				branch = "`" + *a.Branch + "`"
+				branch = mdCode(*a.Branch, true)
 			}
-			fmt.Fprintf(b, "| %s | `%s` | %d | %d | %s | %s |\n", clockOf(a.FirstSYN), a.Client, a.SYNs, a.SynAcks, a.Outcome, branch)
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s |\n", clockOf(a.FirstSYN), mdCode(a.Client, true), a.SYNs, a.SynAcks, mdEscape(a.Outcome), branch)
 			n++
 		}
 		b.WriteString("\n")
@@ -149,7 +150,7 @@ func mdCaptures(b *strings.Builder, r *analyze.Report) {
 	b.WriteString("<details><summary>Captures</summary>\n\n| Capture | Format | Packets | SYN | SYN-ACK | Attempts | Kernel | Warnings |\n|---|---|---:|---:|---:|---:|---|---|\n")
 	for _, c := range r.Captures {
 		if c.Error != "" {
-			fmt.Fprintf(b, "| `%s` | error: %s | | | | | | |\n", c.Path, mdEscape(c.Error))
+			fmt.Fprintf(b, "| %s | error: %s | | | | | | |\n", mdCode(c.Path, true), mdEscape(c.Error))
 			continue
 		}
 		kernel := "–"
@@ -159,15 +160,9 @@ func mdCaptures(b *strings.Builder, r *analyze.Report) {
 				kernel += " (assumed)"
 			}
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", c.Path, mdEscape(c.Format), Count(c.Packets), Count(c.SYN), Count(c.SynAck), Count(c.Attempts), mdEscape(kernel), mdEscape(strings.Join(c.Warnings, "; ")))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdCode(c.Path, true), mdEscape(c.Format), Count(c.Packets), Count(c.SYN), Count(c.SynAck), Count(c.Attempts), mdEscape(kernel), mdEscape(strings.Join(c.Warnings, "; ")))
 	}
 	b.WriteString("\n</details>\n")
-}
-
-// mdEscape keeps text from breaking tables or turning into markup.
-func mdEscape(s string) string {
-	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_")
-	return r.Replace(s)
 }
 
 func upperFirst(s string) string {

@@ -51,6 +51,7 @@ func (t *textWriter) dim(s string) string  { return t.color("2", s) }
 
 // Text writes the human report. It leads with the verdict.
 func Text(w io.Writer, r *analyze.Report, opts TextOptions) error {
+	r = VisibleCopy(r) // file names, warnings and kernel strings come from outside
 	t := &textWriter{w: w, opts: opts, width: opts.Width, x: newIndex(r)}
 	if t.width <= 0 {
 		t.width = 80

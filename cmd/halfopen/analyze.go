@@ -142,7 +142,7 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 	bar.done()
 	failures := inputFailures(report)
 	if len(failures) == len(report.Captures) {
-		return &exitError{code: exitUsage, msg: strings.Join(failures, "\nhalfopen: ")}
+		return failErr(exitUsage, failures)
 	}
 	for _, o := range outs {
 		if f.quiet && o.path == "" {
@@ -153,10 +153,10 @@ func runAnalyze(e *env, f *analyzeFlags, paths []string) error {
 		}
 	}
 	if len(failures) > 0 {
-		return &exitError{code: exitUsage, msg: strings.Join(failures, "\nhalfopen: ")}
+		return failErr(exitUsage, failures)
 	}
 	if reasons := analyze.CheckGates(gates, report); len(reasons) > 0 {
-		return &exitError{code: exitGate, msg: strings.Join(reasons, "\nhalfopen: ")}
+		return failErr(exitGate, reasons)
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func writeTo(stdout io.Writer, path string, render func(io.Writer) error) error 
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: cannot write the report: %v", path, unwrapPath(err))}
+		return usageErr("%s: cannot write the report: %v", path, unwrapPath(err))
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
 	err = render(bw)
@@ -291,7 +291,7 @@ func writeTo(stdout io.Writer, path string, render func(io.Writer) error) error 
 		err = cerr
 	}
 	if err != nil {
-		return &exitError{code: exitUsage, msg: fmt.Sprintf("%s: cannot write the report: %v", path, unwrapPath(err))}
+		return usageErr("%s: cannot write the report: %v", path, unwrapPath(err))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -73,7 +72,7 @@ went away.
 				}
 			}
 			if len(reasons) > 0 {
-				return &exitError{code: exitGate, msg: strings.Join(reasons, "\nhalfopen: ")}
+				return failErr(exitGate, reasons)
 			}
 			return nil
 		},
@@ -106,7 +105,7 @@ func loadSide(e *env, path string, snaps analyze.SnapshotFiles) (*analyze.Report
 	}
 	r := analyze.Run(inputs, analyze.Options{List: analyze.ListNone, Generator: "halfopen " + versionString()})
 	if fails := inputFailures(r); len(fails) > 0 {
-		return nil, &exitError{code: exitUsage, msg: fmt.Sprint(strings.Join(fails, "\nhalfopen: "))}
+		return nil, failErr(exitUsage, fails)
 	}
 	return r, nil
 }

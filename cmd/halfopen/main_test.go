@@ -89,8 +89,26 @@ func cmdCraft(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: craft SCENARIO FILE [gzip]")
 	}
+	data, err := craftPcap(args[0])
+	if err != nil {
+		ts.Fatalf("craft: %v", err)
+	}
+	if len(args) > 2 && args[2] == "gzip" {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		data = z.Bytes()
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+}
+
+// craftPcap builds a synthetic capture: "healthy" (one listener, all
+// served) or "unanswered" (a listener dropping SYNs, a healthy one, a
+// closed port).
+func craftPcap(scenario string) ([]byte, error) {
 	c := &flowstest.Capture{Link: flowstest.Ethernet}
-	switch args[0] {
+	switch scenario {
 	case "healthy":
 		for i := range 10 {
 			k := c.Conn(craftT0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("10.0.0.2:%d", 40000+i), "10.0.0.1:80", uint32(1000+i*97))
@@ -110,19 +128,13 @@ func cmdCraft(ts *testscript.TestScript, neg bool, args []string) {
 		c.Conn(craftT0.Add(time.Second), "10.0.0.3:50001", "10.0.0.1:8082", 6).SYN(0).ServerRST(flowstest.Ms(0.1))
 		c.Conn(craftT0.Add(20*time.Second), "10.0.0.9:9", "10.0.0.1:22", 7).SYN(0).SYNACK(flowstest.Ms(1)).ACK(flowstest.Ms(2))
 	default:
-		ts.Fatalf("craft: unknown scenario %q", args[0])
+		return nil, fmt.Errorf("unknown scenario %q", scenario)
 	}
 	var buf bytes.Buffer
-	ts.Check(c.WritePcap(&buf))
-	data := buf.Bytes()
-	if len(args) > 2 && args[2] == "gzip" {
-		var z bytes.Buffer
-		zw := gzip.NewWriter(&z)
-		zw.Write(data)
-		zw.Close()
-		data = z.Bytes()
+	if err := c.WritePcap(&buf); err != nil {
+		return nil, err
 	}
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+	return buf.Bytes(), nil
 }
 
 func moduleRoot(t *testing.T) string {

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/spf13/cobra"
 )
 
@@ -30,16 +31,24 @@ func versionString() string {
 	return "dev"
 }
 
-// exitError carries an exit code and a one-line message for stderr.
+// exitError carries an exit code and the lines for stderr, each printed
+// after "halfopen: " with its control characters made visible: lines name
+// files, and a file name may hold ESC sequences or a newline.
 type exitError struct {
-	code int
-	msg  string
+	code  int
+	lines []string
 }
 
-func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Error() string { return strings.Join(e.lines, "; ") }
 
 func usageErr(format string, args ...any) error {
-	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+	return &exitError{code: exitUsage, lines: []string{fmt.Sprintf(format, args...)}}
+}
+
+// failErr is an exit with one stderr line per item (captures that could
+// not be read, gate conditions that matched).
+func failErr(code int, lines []string) error {
+	return &exitError{code: code, lines: lines}
 }
 
 // env is what commands need from the outside world; tests replace it.
@@ -75,13 +84,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintln(stderr, "halfopen: "+ee.msg)
+		for _, line := range ee.lines {
+			fmt.Fprintln(stderr, "halfopen: "+render.Visible(line))
 		}
 		return ee.code
 	}
-	// cobra's own errors (unknown flag, missing argument) are usage errors.
-	fmt.Fprintln(stderr, "halfopen: "+strings.TrimSpace(err.Error()))
+	// cobra's own errors (unknown flag, missing argument) are usage errors;
+	// they quote the arguments.
+	fmt.Fprintln(stderr, "halfopen: "+render.Visible(strings.TrimSpace(err.Error())))
 	fmt.Fprintln(stderr, "Run 'halfopen --help' for usage.")
 	return exitUsage
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/render"
 	"github.com/halfopen/halfopen/ui"
 	"github.com/spf13/cobra"
 )
@@ -96,6 +97,9 @@ func runTUI(e *env, f *tuiFlags, paths []string) error {
 				Progress:     progress,
 			})
 			if failures := inputFailures(r); len(failures) == len(r.Captures) {
+				for i, f := range failures {
+					failures[i] = render.Visible(f) // one line each: Run splits them again
+				}
 				return nil, errors.New(strings.Join(failures, "\n"))
 			}
 			return r, nil
@@ -105,7 +109,7 @@ func runTUI(e *env, f *tuiFlags, paths []string) error {
 		NoMouse: f.noMouse,
 	})
 	if err := app.Run(); err != nil {
-		return &exitError{code: exitUsage, msg: strings.ReplaceAll(err.Error(), "\n", "\nhalfopen: ")}
+		return failErr(exitUsage, strings.Split(err.Error(), "\n"))
 	}
 	return nil
 }
