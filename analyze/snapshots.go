@@ -124,8 +124,9 @@ const (
 )
 
 // BundleFile says whether a file name in a bundle is one halfopen reads:
-// "capture" for capture.*, "snapshot" for sysctl.txt, ss.txt, uname.txt,
-// iptables.txt, nstat*.txt and netstat-s*.txt, "" for anything else
+// "capture" for capture.*, "counter" for nstat*.txt and netstat-s*.txt,
+// "snapshot" for sysctl.txt, ss.txt, uname.txt and iptables.txt, "" for
+// anything else
 // (collect's manifest.json, ss-ltnp.txt, conntrack and softnet files are
 // for people).
 func BundleFile(name string) string {
@@ -134,14 +135,10 @@ func BundleFile(name string) string {
 		return "capture"
 	case name == bundleSysctl, name == bundleSS, name == bundleUname, name == bundleFW:
 		return "snapshot"
-	case isCounterFile(name):
-		return "snapshot"
+	case strings.HasSuffix(name, ".txt") && (strings.HasPrefix(name, "nstat") || strings.HasPrefix(name, "netstat-s")):
+		return "counter"
 	}
 	return ""
-}
-
-func isCounterFile(name string) bool {
-	return strings.HasSuffix(name, ".txt") && (strings.HasPrefix(name, "nstat") || strings.HasPrefix(name, "netstat-s"))
 }
 
 // IsBundle reports whether dir holds a regular file named capture.* — a
@@ -184,9 +181,9 @@ func readBundleDir(dir string) (bundleDir, error) {
 			b.capture = p
 		case kind == "capture":
 			b.notes = append(b.notes, fmt.Sprintf("%s: a second capture.* in the bundle, skipped (%s is read)", p, filepath.Base(b.capture)))
-		case isCounterFile(name) && len(b.counters) == MaxBundleCounterFiles:
+		case kind == "counter" && len(b.counters) == MaxBundleCounterFiles:
 			b.notes = append(b.notes, fmt.Sprintf("%s: more than %d counter snapshots in the bundle, skipped", p, MaxBundleCounterFiles))
-		case isCounterFile(name):
+		case kind == "counter":
 			b.counters = append(b.counters, p)
 		default:
 			b.files = append(b.files, p)

@@ -57,21 +57,20 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     func(any) bool
-	cleanups       []func() // run when the command ends: unpacked bundles
+	scratch        *scratch // where bundle archives are unpacked; removed at the end
 }
 
-// onExit registers f to run when the command ends.
-func (e *env) onExit(f func()) { e.cleanups = append(e.cleanups, f) }
+func (e *env) cleanup() { e.scratch.removeAll() }
 
-func (e *env) cleanup() {
-	for _, f := range e.cleanups {
-		f()
-	}
+// note tells the user about an input skipped or read differently, on
+// stderr, one visible line.
+func (e *env) note(format string, args ...any) {
+	fmt.Fprintln(e.stderr, "halfopen: note: "+render.Visible(fmt.Sprintf(format, args...)))
 }
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: osGetenv, isTerminal: isTerminal}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: osGetenv, isTerminal: isTerminal, scratch: newScratch()}
 	defer e.cleanup()
 	root := newRootCmd(e)
 	root.SetArgs(args)
