@@ -303,5 +303,8 @@ func ReadReport(data []byte) (*Report, error) {
 	if r.Schema != Schema {
 		return nil, fmt.Errorf("JSON report schema %q, want %q", r.Schema, Schema)
 	}
+	if err := validateReport(&r); err != nil {
+		return nil, fmt.Errorf("not a consistent halfopen JSON report: %v", err)
+	}
 	return &r, nil
 }

@@ -84,20 +84,16 @@ went away.
 	return cmd
 }
 
-// loadSide reads a JSON report, or analyses captures.
+// maxReportBytes bounds a JSON report diff reads into memory. halfopen's
+// reports list a bounded number of attempts; a larger file is more likely
+// something else (or a report of --list all: write one with --list none).
+const maxReportBytes = 512 << 20
+
+// loadSide reads a JSON report, or analyses captures. Only the start of
+// a file decides which: a capture is never read whole into memory.
 func loadSide(e *env, path string, snaps analyze.SnapshotFiles) (*analyze.Report, error) {
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, usageErr("%s: %v", path, unwrapPath(err))
-		}
-		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-			r, err := analyze.ReadReport(data)
-			if err != nil {
-				return nil, usageErr("%s: %v", path, err)
-			}
-			return r, nil
-		}
+	if isJSONFile(path) {
+		return readReportFile(path)
 	}
 	inputs, err := resolveInputs(e, []string{path}, snaps)
 	if err != nil {
@@ -106,6 +102,44 @@ func loadSide(e *env, path string, snaps analyze.SnapshotFiles) (*analyze.Report
 	r := analyze.Run(inputs, analyze.Options{List: analyze.ListNone, Generator: "halfopen " + versionString()})
 	if fails := inputFailures(r); len(fails) > 0 {
 		return nil, failErr(exitUsage, fails)
+	}
+	return r, nil
+}
+
+// isJSONFile reports whether path is a regular file whose first
+// non-blank byte opens a JSON object.
+func isJSONFile(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	trimmed := bytes.TrimSpace(head[:n])
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+func readReportFile(path string) (*analyze.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("%s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxReportBytes+1))
+	if err != nil {
+		return nil, usageErr("%s: %v", path, unwrapPath(err))
+	}
+	if len(data) > maxReportBytes {
+		return nil, usageErr("%s: JSON report larger than %d MB: write it with --list none (diff needs no attempts)", path, maxReportBytes>>20)
+	}
+	r, err := analyze.ReadReport(data)
+	if err != nil {
+		return nil, usageErr("%s: %v", path, err)
 	}
 	return r, nil
 }
