@@ -102,6 +102,23 @@ func paxRecord(k, v string) string {
 // into a PAX header ('x') by hand.
 func sparseArchive(t *testing.T, path string) {
 	t.Helper()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(sparseTar())
+	zw.Close()
+	if err := os.WriteFile(path, z.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// the archive is what it claims: archive/tar reads 15 GiB from it
+	zr, _ := gzip.NewReader(bytes.NewReader(z.Bytes()))
+	h, err := tar.NewReader(zr).Next()
+	if err != nil || h.Size != 16106127360 {
+		t.Fatalf("crafted sparse entry reads as %v, %v", h, err)
+	}
+}
+
+// sparseTar is the tar inside sparseArchive.
+func sparseTar() []byte {
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
 	pax := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
@@ -121,19 +138,7 @@ func sparseArchive(t *testing.T, path string) {
 		sum += int(c)
 	}
 	copy(b[148:], fmt.Sprintf("%06o\x00 ", sum))
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
-	zw.Write(b)
-	zw.Close()
-	if err := os.WriteFile(path, z.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// the archive is what it claims: archive/tar reads 15 GiB from it
-	zr, _ := gzip.NewReader(bytes.NewReader(z.Bytes()))
-	h, err := tar.NewReader(zr).Next()
-	if err != nil || h.Size != 16106127360 {
-		t.Fatalf("crafted sparse entry reads as %v, %v", h, err)
-	}
+	return b
 }
 
 // isolatedTemp points the temporary directory at a fresh one and returns
