@@ -24,6 +24,9 @@ type DiffSide struct {
 	Attempts int64    `json:"attempts"`
 	Failed   int64    `json:"failed"`
 	Headline string   `json:"headline"`
+	// ListenersOmitted are listeners the report counted but did not list
+	// (--max-listeners): the diff cannot compare them.
+	ListenersOmitted int `json:"listeners_omitted"`
 }
 
 // Listener statuses in a Diff.
@@ -109,7 +112,7 @@ func Compare(before, after *Report) *Diff {
 }
 
 func summarise(r *Report) DiffSide {
-	s := DiffSide{Attempts: r.Totals.Attempts, Failed: r.Totals.Failed, Headline: r.Headline, Sources: []string{}}
+	s := DiffSide{Attempts: r.Totals.Attempts, Failed: r.Totals.Failed, Headline: r.Headline, Sources: []string{}, ListenersOmitted: r.Totals.ListenersOmitted}
 	for _, c := range r.Captures {
 		s.Sources = append(s.Sources, c.Path)
 	}
@@ -188,6 +191,20 @@ func diffHeadline(d *Diff) string {
 		h += " Listeners: " + joinComma(parts) + "."
 	}
 	return h
+}
+
+// Notes say what the diff could not compare, one sentence each.
+func (d *Diff) Notes() []string {
+	var out []string
+	for _, s := range []struct {
+		name string
+		side DiffSide
+	}{{"before", d.Before}, {"after", d.After}} {
+		if n := s.side.ListenersOmitted; n > 0 {
+			out = append(out, fmt.Sprintf("the %s report did not list %d of its listeners (--max-listeners): they are not compared", s.name, n))
+		}
+	}
+	return out
 }
 
 // Regressions lists the listeners that got worse, for a --fail-on regressed gate.

@@ -34,3 +34,17 @@ func TestCompareStatuses(t *testing.T) {
 		t.Errorf("Regressions() = %v, want b:1 and d:1", got)
 	}
 }
+
+// TestDiffNotesOmittedListeners: listeners a report did not list are not
+// compared, and the diff says so instead of calling them gone or new.
+func TestDiffNotesOmittedListeners(t *testing.T) {
+	before := &Report{Totals: Totals{ListenersOmitted: 7}}
+	d := Compare(before, &Report{})
+	notes := d.Notes()
+	if len(notes) != 1 || notes[0] != "the before report did not list 7 of its listeners (--max-listeners): they are not compared" {
+		t.Errorf("notes = %q", notes)
+	}
+	if len(Compare(&Report{}, &Report{}).Notes()) != 0 {
+		t.Error("notes without omitted listeners")
+	}
+}

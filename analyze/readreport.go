@@ -17,6 +17,9 @@ func validateReport(r *Report) error {
 	if err := validateMap("totals outcomes", r.Totals.Outcomes); err != nil {
 		return err
 	}
+	if r.Totals.ListenersOmitted < 0 {
+		return fmt.Errorf("totals: listeners_omitted %d", r.Totals.ListenersOmitted)
+	}
 	for i := range r.Listeners {
 		l := &r.Listeners[i]
 		where := fmt.Sprintf("listeners[%d] (%q)", i, l.Server)

@@ -32,6 +32,11 @@ func DiffText(w io.Writer, d *analyze.Diff) error {
 	for _, line := range wrap("halfopen diff: "+d.Headline, 80, 2) {
 		b.WriteString(line + "\n")
 	}
+	for _, n := range d.Notes() {
+		for _, line := range wrap("note: "+n, 80, 2) {
+			b.WriteString(line + "\n")
+		}
+	}
 	b.WriteString("\n")
 	for _, l := range d.Listeners {
 		br, bb := sideCells(l.Before)
@@ -53,7 +58,7 @@ func DiffText(w io.Writer, d *analyze.Diff) error {
 func DiffMarkdown(w io.Writer, d *analyze.Diff) error {
 	d = VisibleCopy(d)
 	var b strings.Builder
-	fmt.Fprintf(&b, "## halfopen diff\n\n%s\n\n| Status | Listener | Before | After | Top branch before → after |\n|---|---|---|---|---|\n", mdLine(d.Headline))
+	fmt.Fprintf(&b, "## halfopen diff\n\n%s\n\n| Status | Listener | Before | After | Top branch before → after |\n|---|---|---|---|---|\n", mdLine(d.Headline)+diffMarkdownNotes(d))
 	for _, l := range d.Listeners {
 		br, bb := sideCells(l.Before)
 		ar, ab := sideCells(l.After)
@@ -61,4 +66,13 @@ func DiffMarkdown(w io.Writer, d *analyze.Diff) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// diffMarkdownNotes are the diff's notes as Markdown, before the table.
+func diffMarkdownNotes(d *analyze.Diff) string {
+	var b strings.Builder
+	for _, n := range d.Notes() {
+		b.WriteString("\n\n_Note: " + mdEscape(n) + "._")
+	}
+	return b.String()
 }
