@@ -84,16 +84,66 @@ func VisibleCopy[T any](v *T) *T {
 	if v == nil {
 		return nil
 	}
-	out, changed := visibleValue(reflect.ValueOf(v))
+	w := &visibleWalk{strings: map[reflect.Type]bool{}, fields: map[reflect.Type][]int{}}
+	out, changed := w.value(reflect.ValueOf(v))
 	if !changed {
 		return v
 	}
 	return out.Interface().(*T)
 }
 
-// visibleValue returns v with every string made Visible, and whether
-// anything changed; an unchanged v is returned itself.
-func visibleValue(v reflect.Value) (reflect.Value, bool) {
+// visibleWalk remembers, per type, whether a value of it can hold a
+// string at all: lists of numbers (timelines, SYN times) are skipped
+// whole instead of element by element.
+type visibleWalk struct {
+	strings map[reflect.Type]bool
+	fields  map[reflect.Type][]int // a struct's exported fields that can hold a string
+}
+
+func (w *visibleWalk) stringFields(t reflect.Type) []int {
+	f, ok := w.fields[t]
+	if !ok {
+		f = []int{}
+		for i := range t.NumField() {
+			if sf := t.Field(i); sf.IsExported() && w.canHoldString(sf.Type) {
+				f = append(f, i)
+			}
+		}
+		w.fields[t] = f
+	}
+	return f
+}
+
+func (w *visibleWalk) canHoldString(t reflect.Type) bool {
+	if has, ok := w.strings[t]; ok {
+		return has
+	}
+	w.strings[t] = false // a type that refers to itself holds no string through that path
+	has := false
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		has = true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		has = w.canHoldString(t.Elem())
+	case reflect.Map:
+		has = w.canHoldString(t.Key()) || w.canHoldString(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() && w.canHoldString(t.Field(i).Type) {
+				has = true
+			}
+		}
+	}
+	w.strings[t] = has
+	return has
+}
+
+// value returns v with every string made Visible, and whether anything
+// changed; an unchanged v is returned itself.
+func (w *visibleWalk) value(v reflect.Value) (reflect.Value, bool) {
+	if !w.canHoldString(v.Type()) {
+		return v, false
+	}
 	switch v.Kind() {
 	case reflect.String:
 		if IsVisible(v.String()) {
@@ -104,7 +154,7 @@ func visibleValue(v reflect.Value) (reflect.Value, bool) {
 		if v.IsNil() {
 			return v, false
 		}
-		e, changed := visibleValue(v.Elem())
+		e, changed := w.value(v.Elem())
 		if !changed {
 			return v, false
 		}
@@ -117,23 +167,20 @@ func visibleValue(v reflect.Value) (reflect.Value, bool) {
 		p.Elem().Set(e)
 		return p, true
 	case reflect.Struct:
-		return visibleStruct(v)
+		return w.structValue(v)
 	case reflect.Slice, reflect.Array:
-		return visibleList(v)
+		return w.list(v)
 	case reflect.Map:
-		return visibleMap(v)
+		return w.mapValue(v)
 	}
 	return v, false
 }
 
-func visibleStruct(v reflect.Value) (reflect.Value, bool) {
+func (w *visibleWalk) structValue(v reflect.Value) (reflect.Value, bool) {
 	var out reflect.Value
 	t := v.Type()
-	for i := range v.NumField() {
-		if !t.Field(i).IsExported() {
-			continue
-		}
-		f, changed := visibleValue(v.Field(i))
+	for _, i := range w.stringFields(t) {
+		f, changed := w.value(v.Field(i))
 		if !changed {
 			continue
 		}
@@ -149,10 +196,10 @@ func visibleStruct(v reflect.Value) (reflect.Value, bool) {
 	return out, true
 }
 
-func visibleList(v reflect.Value) (reflect.Value, bool) {
+func (w *visibleWalk) list(v reflect.Value) (reflect.Value, bool) {
 	var out reflect.Value
 	for i := range v.Len() {
-		e, changed := visibleValue(v.Index(i))
+		e, changed := w.value(v.Index(i))
 		if !changed {
 			continue
 		}
@@ -172,18 +219,23 @@ func visibleList(v reflect.Value) (reflect.Value, bool) {
 	return out, true
 }
 
-// visibleMap rebuilds a map when a key or a value changes. A key holding
+// mapValue rebuilds a map when a key or a value changes. A key holding
 // a raw ESC and one spelling \x1b out would become equal; one of them
 // wins. That only happens on input made to confuse, and only in display.
-func visibleMap(v reflect.Value) (reflect.Value, bool) {
+func (w *visibleWalk) mapValue(v reflect.Value) (reflect.Value, bool) {
 	if v.IsNil() {
+		return v, false
+	}
+	// The report's maps are counts by name: checked without reflection,
+	// which would copy every key and value.
+	if m, ok := v.Interface().(map[string]int64); ok && countsVisible(m) {
 		return v, false
 	}
 	changed := false
 	it := v.MapRange()
 	for it.Next() {
-		_, kc := visibleValue(it.Key())
-		_, vc := visibleValue(it.Value())
+		_, kc := w.value(it.Key())
+		_, vc := w.value(it.Value())
 		if kc || vc {
 			changed = true
 			break
@@ -195,9 +247,18 @@ func visibleMap(v reflect.Value) (reflect.Value, bool) {
 	out := reflect.MakeMapWithSize(v.Type(), v.Len())
 	it = v.MapRange()
 	for it.Next() {
-		k, _ := visibleValue(it.Key())
-		e, _ := visibleValue(it.Value())
+		k, _ := w.value(it.Key())
+		e, _ := w.value(it.Value())
 		out.SetMapIndex(k, e)
 	}
 	return out, true
+}
+
+func countsVisible(m map[string]int64) bool {
+	for k := range m {
+		if !IsVisible(k) {
+			return false
+		}
+	}
+	return true
 }

@@ -83,3 +83,14 @@ func BenchmarkRenderListeners(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVisibleCopy is the escaping walk every text, Markdown and
+// JUnit report makes, on 10k listeners with nothing to escape.
+func BenchmarkVisibleCopy(b *testing.B) {
+	r := bigReport(10_000)
+	for b.Loop() {
+		if VisibleCopy(r) != r {
+			b.Fatal("copied a report without anything to escape")
+		}
+	}
+}
