@@ -120,7 +120,11 @@ const (
 const (
 	MaxBundleSnapshotBytes = 256 << 20
 	maxUnameBytes          = 4 << 10
-	MaxBundleCounterFiles  = 64 // nstat*.txt and netstat-s*.txt together
+	// MaxBundleCounterFiles is how many nstat*.txt and netstat-s*.txt a
+	// bundle's analysis reads: the first and the last half by name (a
+	// long collect run writes one every 5 s; the first and the newest
+	// matter).
+	MaxBundleCounterFiles = 1024
 )
 
 // BundleFile says whether a file name in a bundle is one halfopen reads:
@@ -181,13 +185,16 @@ func readBundleDir(dir string) (bundleDir, error) {
 			b.capture = p
 		case kind == "capture":
 			b.notes = append(b.notes, fmt.Sprintf("%s: a second capture.* in the bundle, skipped (%s is read)", p, filepath.Base(b.capture)))
-		case kind == "counter" && len(b.counters) == MaxBundleCounterFiles:
-			b.notes = append(b.notes, fmt.Sprintf("%s: more than %d counter snapshots in the bundle, skipped", p, MaxBundleCounterFiles))
 		case kind == "counter":
 			b.counters = append(b.counters, p)
 		default:
 			b.files = append(b.files, p)
 		}
+	}
+	if n := len(b.counters); n > MaxBundleCounterFiles {
+		half := MaxBundleCounterFiles / 2
+		b.notes = append(b.notes, fmt.Sprintf("%s: %d counter snapshots; the first %d and the last %d by name are read", dir, n, half, half))
+		b.counters = append(b.counters[:half:half], b.counters[n-half:]...)
 	}
 	return b, nil
 }

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,5 +138,29 @@ func TestActiveSpan(t *testing.T) {
 	}
 	if f, l := activeSpan(per); f != 1_750_000_000 || l != 1_750_605_399 {
 		t.Errorf("span %d–%d, want both stretches", f, l)
+	}
+}
+
+// TestBundleManyCounterFiles: a bundle of a long collect run, with more
+// counter snapshots than are read, keeps the first and the last by name,
+// and says so.
+func TestBundleManyCounterFiles(t *testing.T) {
+	dir := copyBundle(t, "accept-queue-full-syn", map[string]string{"nstat-1-before.txt": "nstat-0000.txt", "nstat-2-after.txt": "nstat-9999.txt"})
+	filler, err := os.ReadFile(filepath.Join(dir, "nstat-0000.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= MaxBundleCounterFiles; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("nstat-%04d.txt", i)), filler, 0o644)
+	}
+	b, err := readBundleDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.counters) != MaxBundleCounterFiles || filepath.Base(b.counters[0]) != "nstat-0000.txt" || filepath.Base(b.counters[len(b.counters)-1]) != "nstat-9999.txt" {
+		t.Errorf("%d counter files read, first %s, last %s", len(b.counters), b.counters[0], b.counters[len(b.counters)-1])
+	}
+	if len(b.notes) != 1 || !strings.Contains(b.notes[0], "1026 counter snapshots; the first 512 and the last 512") {
+		t.Errorf("notes %q", b.notes)
 	}
 }

@@ -27,6 +27,11 @@ const (
 	bundleCeilBytes  = 16 << 30
 )
 
+// maxArchiveCounterFiles bounds the counter snapshots unpacked (files,
+// not bytes: the budget bounds those). LoadBundle reads the first and the
+// last of them; an archive is read in its order, so it keeps more.
+const maxArchiveCounterFiles = 16 * analyze.MaxBundleCounterFiles
+
 // bundleLimits bound what an archive may unpack to; tests use small ones.
 type bundleLimits struct {
 	ratio, floor, ceil int64
@@ -178,8 +183,8 @@ func (u *unpacker) entry(tr *tar.Reader, h *tar.Header) error {
 	case kind == "capture" && u.capture:
 		u.note("%s: a second capture.* in the bundle, skipped", h.Name)
 		return nil
-	case kind == "counter" && u.counter == analyze.MaxBundleCounterFiles:
-		u.note("%s: more than %d counter snapshots in the bundle, skipped", h.Name, analyze.MaxBundleCounterFiles)
+	case kind == "counter" && u.counter == maxArchiveCounterFiles:
+		u.note("%s: more than %d counter snapshots in the bundle, skipped", h.Name, maxArchiveCounterFiles)
 		return nil
 	}
 	if isSparse(h) {
