@@ -45,13 +45,13 @@ func FuzzBundleArchive(f *testing.F) {
 	f.Add(sparseTar())
 	tmp := f.TempDir()
 	f.Setenv("TMPDIR", tmp)
+	archive := filepath.Join(f.TempDir(), "bundle.tar.gz") // inputs run one at a time in a process
 	lim := bundleLimits{ratio: 4, floor: 1 << 20, ceil: 1 << 30, snapshot: 256 << 10}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var z bytes.Buffer
 		zw := gzip.NewWriter(&z)
 		zw.Write(raw)
 		zw.Close()
-		archive := filepath.Join(t.TempDir(), "bundle.tar.gz")
 		if err := os.WriteFile(archive, z.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
