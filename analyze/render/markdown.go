@@ -21,7 +21,8 @@ const maxListenersMarkdown = 10
 // $GITHUB_STEP_SUMMARY, GitLab): headline verdict, a table of listeners,
 // per failing listener the top evidence and the fix, details collapsed.
 func Markdown(w io.Writer, r *analyze.Report, opts MarkdownOptions) error {
-	r = VisibleCopy(r)
+	// No VisibleCopy: every string from the report goes through mdEscape,
+	// mdLine or mdCode, which make it Visible themselves.
 	var b strings.Builder
 	x := newIndex(r)
 	status := "✅"
