@@ -245,6 +245,7 @@ func readOne(index int, in Input, opts Options) captureResult {
 	}
 	if in.Snapshots != nil {
 		cr.Snapshots = append(cr.Snapshots, in.Snapshots.Files...)
+		cr.Warnings = append(cr.Warnings, in.Snapshots.Notes...)
 	}
 	return captureResult{capture: cr, coll: coll, first: c.First, last: c.Last}
 }
