@@ -17,7 +17,10 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -162,7 +165,18 @@ func (a *App) Run() error {
 	if a.report == nil {
 		go a.load()
 	}
+	// A SIGTERM or SIGHUP (the terminal closed, kill) must not leave the
+	// terminal in raw mode: stop the application so tcell restores it.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		if _, ok := <-sigs; ok {
+			a.tv.Stop()
+		}
+	}()
 	err := a.tv.Run()
+	signal.Stop(sigs)
+	close(sigs)
 	close(a.done)
 	if err != nil {
 		return err
