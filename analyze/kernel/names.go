@@ -33,7 +33,6 @@ const (
 	CounterSYNChallenge        = "TcpExtTCPSYNChallenge"
 	CounterChallengeACK        = "TcpExtTCPChallengeACK"
 	CounterAttemptFails        = "TcpAttemptFails"
-	CounterPassiveOpens        = "TcpPassiveOpens"
 	CounterOutRsts             = "TcpOutRsts"
 	CounterRetransSegs         = "TcpRetransSegs"
 	CounterSynRetrans          = "TcpExtTCPSynRetrans"
@@ -80,9 +79,7 @@ const (
 	SysctlConntrackCount    = "net.netfilter.nf_conntrack_count"
 	SysctlIPConntrackMax    = "net.ipv4.netfilter.ip_conntrack_max" // RHEL5 (ip_conntrack) only
 	SysctlMinFreeKbytes     = "vm.min_free_kbytes"
-	SysctlKernelOSRelease   = "kernel.osrelease"
 	SysctlCoreWarnings      = "net.core.warnings" // up to 4.x only
 	SysctlTwReuse           = "net.ipv4.tcp_tw_reuse"
 	SysctlLogMartiansAll    = "net.ipv4.conf.all.log_martians"
-	SysctlSynRetries        = "net.ipv4.tcp_syn_retries"
 )
