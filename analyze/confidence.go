@@ -2,10 +2,12 @@ package analyze
 
 // Confidence is how sure a verdict is that its branch dropped the
 // handshakes, from 0 to 1. It is not a measured probability: the levels
-// below are a ranking of kinds of evidence, chosen when the judgements were
-// written and tuned against the samples (samples/*/expected.json, where the
-// kernel's own counters give the answer) and the lab's oracle runs. What
-// earns each level:
+// below were set by hand, judgement by judgement, as a ranking of kinds of
+// evidence, and have not been fitted to data. The samples
+// (samples/*/expected.json, where the kernel's own counters give the
+// answer) and the lab's kernel oracle check the branches they lead to, and
+// that weak evidence stays at or below even, not the numbers themselves.
+// What earns each level:
 //
 //   - the packets say where the handshake stopped (the phase: SYN
 //     unanswered, ACK ignored, RST after ACK…); that alone is plausible,
