@@ -3,7 +3,7 @@ package analyze
 // Crafted scenarios for kernels this machine cannot run (2.6.18, 2.6.32,
 // 3.10). The captures and snapshots are SYNTHETIC: written by these tests
 // with flowstest from the kernel behaviour described in
-// ../shared/kernel/drop-branches.md, not recorded from a real kernel.
+// docs/kernel-branches.md and docs/kernel-eras.md, not recorded from a real kernel.
 
 import (
 	"fmt"

@@ -131,7 +131,7 @@ func (s *server) judge(a *flows.Attempt, ph phase, h *history, text bool) judgem
 	case phaseSynDropped:
 		return s.judgeSynDropped(a, h, text)
 	case phaseSynAckLost:
-		j := judgement{branch: kernel.SynAckLost, conf: 0.6, text: text}
+		j := judgement{branch: kernel.SynAckLost, conf: confPlausible, text: text}
 		j.add("packets", "SYN-ACK sent %s after the first SYN, yet the client retransmitted its SYN %d time(s): the SYN-ACK did not reach the client", fmtDur(a.SynAckTimes[0].At), a.SYNs-1)
 		return j
 	case phaseReset:
@@ -182,7 +182,7 @@ func isBroadcastOrMulticast(ip netip.Addr) bool {
 }
 
 func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgement {
-	j := judgement{branch: kernel.Unknown, conf: 0.2, text: text}
+	j := judgement{branch: kernel.Unknown, conf: confUnknown, text: text}
 	switch a.Outcome {
 	case flows.Unanswered:
 		j.add("packets", "%s, none answered", synTimesText{a})
@@ -197,27 +197,27 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		// Only when no answered SYN had a wrong checksum too: on veth,
 		// loopback and with TX offload the sender leaves checksums to
 		// hardware that never computes them, and the kernel accepts those.
-		j.branch, j.conf = kernel.BadChecksum, 0.9
+		j.branch, j.conf = kernel.BadChecksum, confDecisive
 		if h.answered == 0 {
-			j.conf = 0.5
+			j.conf = confEven
 			j.add("packets", "the SYN's TCP checksum is wrong and no SYN to this port was answered to compare with: a real corruption, or checksum offload on the sender's virtual interface")
 			return j
 		}
 		j.add("packets", "the SYN's TCP checksum is wrong while the SYNs the server answered had correct ones: the kernel drops it before any listener code (TcpInErrs/InCsumErrors)")
 		return j
 	case a.OtherHost:
-		j.branch, j.conf = kernel.PreTCPDrop, 0.8
+		j.branch, j.conf = kernel.PreTCPDrop, confClear
 		j.add("packets", "the capture marks the SYN PACKET_OTHERHOST: the frame was not addressed to this host (wrong MAC, VIP owned elsewhere)")
 		return j
 	case isBroadcastOrMulticast(a.Server.Addr()):
-		j.branch, j.conf = kernel.BroadcastDst, 0.9
+		j.branch, j.conf = kernel.BroadcastDst, confDecisive
 		j.add("packets", "the SYN is addressed to %s, a broadcast/multicast address", a.Server.Addr())
 		return j
 	}
 	if r := s.firewallRule(a, true); r != nil {
-		j.branch, j.conf = candFirewall, 0.9
+		j.branch, j.conf = candFirewall, confDecisive
 		if r.Other != "" || r.Random > 0 {
-			j.conf = 0.8
+			j.conf = confClear
 		}
 		j.add("firewall", "%s matches this SYN: dropped before TCP", r.Describe())
 		return j
@@ -228,11 +228,11 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		l := p.Listener
 		when := fmtDur(absDur(p.Time.Sub(synAt)))
 		if s.ssFull(l) {
-			j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.85
+			j.branch, j.conf = kernel.AcceptQueueFullSyn, confConfirmed
 			if l.SendQ > 0 {
 				j.add("ss", "ss %s from the first SYN: Recv-Q %d > Send-Q %d — the accept queue (capacity %d) was full", when, l.RecvQ, l.SendQ, l.SendQ+1)
 			} else {
-				j.add("ss", "listing %s from the first SYN: Recv-Q %d > net.core.somaxconn %d, which bounds the backlog — the accept queue was full", when, l.RecvQ, s.sysctl("net.core.somaxconn"))
+				j.add("ss", "listing %s from the first SYN: Recv-Q %d > %s %d, which bounds the backlog — the accept queue was full", when, l.RecvQ, kernel.SysctlSomaxconn, s.sysctl(kernel.SysctlSomaxconn))
 			}
 			s.youngNote(&j, ctx)
 			return j
@@ -241,12 +241,12 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 			j.against("ss", "ss %s from the first SYN: Recv-Q %d of %d+1 — the accept queue had room", when, l.RecvQ, l.SendQ)
 		}
 	}
-	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	cookies := s.sysctl(kernel.SysctlSyncookies)
 	qs := s.synQueueCapacity(a.Server)
-	m := s.sysctl("net.ipv4.tcp_max_syn_backlog")
+	m := s.sysctl(kernel.SysctlMaxSynBacklog)
 	b := s.backlog(a.Server)
 	if qs != unknownInt && ctx.HalfOpen >= qs*9/10 && cookies != 1 {
-		j.branch, j.conf = kernel.SynQueueFull, 0.75
+		j.branch, j.conf = kernel.SynQueueFull, confComputed
 		j.add("packets", "%d handshakes to this port were half-open (SYN-ACK sent, not completed) when the SYN arrived; the SYN queue holds %d", ctx.HalfOpen, qs)
 		if b == 0 && s.model.BacklogZeroDrops {
 			j.branch = kernel.BacklogZero
@@ -256,7 +256,7 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 	if m != unknownInt && cookies == 0 && ctx.HalfOpen > s.model.LastQuarterThreshold(m) {
 		proven := ctx.PeerEstablishedAgo != flows.None || ctx.PeerClosedAgo != flows.None
 		if !s.model.ProvenPeerExempt || !proven {
-			j.branch, j.conf = kernel.LastQuarter, 0.7
+			j.branch, j.conf = kernel.LastQuarter, confLikely
 			j.add("packets", "%d half-open handshakes when the SYN arrived, above %d = tcp_max_syn_backlog %d − %d/4, with syncookies off", ctx.HalfOpen, s.model.LastQuarterThreshold(m), m, m)
 			if s.model.ProvenPeerExempt {
 				j.add("packets", "this client IP had no completed connection to the server in the capture (not a proven peer); %d attempts from proven peers were served", h.provenServed)
@@ -266,20 +266,20 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 	}
 	// tcp_tw_recycle exists only up to 4.11: on the kernel assumed or known
 	// for the server, not merely on some era the evidence leaves open.
-	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.model.TwRecycle && s.sysctl("net.ipv4.tcp_tw_recycle") != 0 {
-		j.branch, j.conf = kernel.PAWSPassive, 0.65
+	if ctx.PeerStampAgo != flows.None && a.SYNOptions.Has&flows.OptTimestamp != 0 && int32(ctx.PeerStampTSval-a.SYNOptions.TSval) > 1 && s.model.TwRecycle && s.sysctl(kernel.SysctlTwRecycle) != 0 {
+		j.branch, j.conf = kernel.PAWSPassive, confSuggested
 		j.add("packets", "the server closed a connection from %s %s before this SYN (last TSval %d); this SYN's TSval %d is older — tcp_tw_recycle's per-peer PAWS check rejects it", a.Client.Addr(), fmtDur(ctx.PeerStampAgo), ctx.PeerStampTSval, a.SYNOptions.TSval)
-		if s.sysctl("net.ipv4.tcp_tw_recycle") == 1 {
-			j.conf = 0.85
-			j.add("sysctl", "net.ipv4.tcp_tw_recycle = 1")
+		if s.sysctl(kernel.SysctlTwRecycle) == 1 {
+			j.conf = confConfirmed
+			j.add("sysctl", "%s = 1", kernel.SysctlTwRecycle)
 		}
 		return j
 	}
 	if b == unknownInt && s.model.Era == kernel.Era2618 {
-		b = s.sysctl("net.core.somaxconn") // bounds B when nothing shows the backlog
+		b = s.sysctl(kernel.SysctlSomaxconn) // bounds B when nothing shows the backlog
 	}
 	if b != unknownInt && ctx.PendingAccept >= b+1 {
-		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.7
+		j.branch, j.conf = kernel.AcceptQueueFullSyn, confLikely
 		j.add("packets", "%d connections to this port had completed the handshake without the server sending anything (not yet accepted) when the SYN arrived; the accept queue holds %d (backlog %d + 1)", ctx.PendingAccept, b+1, b)
 		s.youngNote(&j, ctx)
 		return j
@@ -291,12 +291,12 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 	if ctx.HalfOpen >= 8 && !proven && cookies != 1 && s.eraMayBeAtLeast(kernel.Era412) && h.maxHalfOpenProven*10 >= ctx.HalfOpen*9 {
 		// 4.12+: at this queue depth the server still answered peers it had
 		// talked to, but not this fresh one — the last-quarter rule's mark.
-		j.branch, j.conf = kernel.LastQuarter, 0.5
+		j.branch, j.conf = kernel.LastQuarter, confEven
 		j.add("packets", "%d half-open handshakes when this SYN from a client IP new to the server arrived; SYNs from peers with a recent completed connection were answered at %d half-open: the last quarter of tcp_max_syn_backlog is kept for proven peers (4.12+)", ctx.HalfOpen, h.maxHalfOpenProven)
 		return j
 	}
 	if ctx.HalfOpen >= 8 && ctx.HalfOpen*10 >= ctx.AnsweredHalfOpen*9 && ctx.HalfOpen > 2*ctx.PendingAccept {
-		j.branch, j.conf = kernel.SynQueueFull, 0.45
+		j.branch, j.conf = kernel.SynQueueFull, confTentative
 		if cookies == 0 && m != unknownInt {
 			j.branch = kernel.LastQuarter
 		}
@@ -309,17 +309,17 @@ func (s *server) judgeSynDropped(a *flows.Attempt, h *history, text bool) judgem
 		// lets through whoever comes when it has room.
 		// Other clients' SYNs got through at the same moment and no queue
 		// was near its ceiling: the listener was not refusing work.
-		j.branch, j.conf = candSelective, 0.55
+		j.branch, j.conf = candSelective, confLeaning
 		j.add("packets", "other clients' SYNs to this port were answered within a second of this one, at the same queue depths (%d half-open, %d unaccepted), while this client address never completed a handshake: the SYN was dropped before reaching TCP (a firewall rule for this source, conntrack, rp_filter) or on its way", ctx.HalfOpen, ctx.PendingAccept)
 		return j
 	}
 	if ctx.PendingAccept >= 2 && ctx.PendingAccept > ctx.AnsweredPending && h.answered > 0 {
-		j.branch, j.conf = kernel.AcceptQueueFullSyn, 0.5
+		j.branch, j.conf = kernel.AcceptQueueFullSyn, confEven
 		j.add("packets", "%d connections to this port were established but not yet served by the application when the SYN arrived, more than at any SYN the listener answered (%d at most): the accept queue was likely full", ctx.PendingAccept, ctx.AnsweredPending)
 		return j
 	}
 	if h.synAcksSeen == 0 {
-		j.branch, j.conf = kernel.PreTCPDrop, 0.35
+		j.branch, j.conf = kernel.PreTCPDrop, confWeak
 		j.add("packets", "no SYN to this listener was answered so far, not even by a RST: a firewall, conntrack or routing drop, or a listener that never answers")
 		return j
 	}
@@ -336,20 +336,20 @@ func absDur(d time.Duration) time.Duration {
 
 func (s *server) judgeReset(a *flows.Attempt, h *history, text bool) judgement {
 	if r := s.firewallRule(a, true); r != nil && r.Target == "REJECT" {
-		j := judgement{branch: candFirewall, conf: 0.9, text: text}
+		j := judgement{branch: candFirewall, conf: confDecisive, text: text}
 		j.add("firewall", "%s matches this SYN: the firewall answered it with RST (REJECT --reject-with tcp-reset), not TCP", r.Describe())
 		return j
 	}
 	proven := a.Context.PeerEstablishedAgo != flows.None || a.Context.PeerClosedAgo != flows.None
 	if a.Context.AnsweredAround && !proven {
-		j := judgement{branch: candRejectSelective, conf: 0.7, text: text}
+		j := judgement{branch: candRejectSelective, conf: confLikely, text: text}
 		j.add("packets", "the SYN was answered by RST %s after it, while other clients' SYNs to %s got SYN-ACKs within a second: the port was open, so a firewall rule (REJECT --reject-with tcp-reset) answered for this client address", fmtDur(a.ServerRST), a.Server)
 		return j
 	}
-	j := judgement{branch: kernel.ClosedPort, conf: 0.8, text: text}
+	j := judgement{branch: kernel.ClosedPort, conf: confClear, text: text}
 	j.add("packets", "the SYN was answered by RST %s after it: nothing listened on %s", fmtDur(a.ServerRST), a.Server)
 	if h.synAcksSeen > 0 {
-		j.conf = 0.5
+		j.conf = confEven
 		j.add("packets", "other SYNs to this port were answered with SYN-ACK: the listener was closed at that moment (application restart?) or a REJECT --reject-with tcp-reset rule matched")
 	}
 	return j
@@ -357,7 +357,7 @@ func (s *server) judgeReset(a *flows.Attempt, h *history, text bool) judgement {
 
 func (s *server) judgeBareAck(a *flows.Attempt, text bool) judgement {
 	p := a.Prev
-	j := judgement{branch: kernel.TimewaitSeq, conf: 0.45, text: text}
+	j := judgement{branch: kernel.TimewaitSeq, conf: confTentative, text: text}
 	j.add("packets", "the SYN was answered by a bare ACK (ack %d, not the SYN's ISN+1 = %d) %s after it", a.BareAckNumber, a.ISN+1, fmtDur(a.ServerBareAck))
 	if a.ClientRST != flows.None {
 		j.add("packets", "the client answered that ACK with RST %s after the first SYN", fmtDur(a.ClientRST))
@@ -365,19 +365,19 @@ func (s *server) judgeBareAck(a *flows.Attempt, text bool) judgement {
 	hasTS := a.SYNOptions.Has&flows.OptTimestamp != 0
 	switch {
 	case p.Seen && p.Open:
-		j.branch, j.conf = kernel.SynToEstablished, 0.8
+		j.branch, j.conf = kernel.SynToEstablished, confClear
 		j.add("packets", "a connection on the same 4-tuple was still open in the capture: the kernel answers a SYN for a live connection with a challenge ACK")
 	case p.Seen && p.ServerClosedFirst && p.ClosedAgo != flows.None && p.ClosedAgo < 60*time.Second:
 		j.add("packets", "the server closed the previous connection on this 4-tuple first, %s before: its TIME-WAIT socket (60 s) was still there", fmtDur(p.ClosedAgo))
 		switch {
 		case p.HasTS && hasTS && int32(a.SYNOptions.TSval-p.ClientTSval) < 0:
-			j.branch, j.conf = kernel.PAWSTimewait, 0.85
+			j.branch, j.conf = kernel.PAWSTimewait, confConfirmed
 			j.add("packets", "the SYN's TSval %d is older than the last TSval %d of the previous connection: PAWS rejects it", a.SYNOptions.TSval, p.ClientTSval)
 		case int32(a.ISN-p.ClientNextSeq) <= 0:
-			j.branch, j.conf = kernel.TimewaitSeq, 0.8
+			j.branch, j.conf = kernel.TimewaitSeq, confClear
 			j.add("packets", "the SYN's sequence number %d is not above the old connection's %d, and timestamps do not save it", a.ISN, p.ClientNextSeq)
 		default:
-			j.conf = 0.5
+			j.conf = confEven
 		}
 	case p.Seen:
 		j.add("packets", "a previous connection on this 4-tuple was seen (closed %s before)", fmtDur(p.ClosedAgo))
@@ -409,12 +409,12 @@ func (s *server) firewallRule(a *flows.Attempt, syn bool) *snapshot.FirewallRule
 
 func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 	if r := s.firewallRule(a, false); r != nil && r.Target == "DROP" {
-		j := judgement{branch: candFirewall, conf: 0.85, text: text}
+		j := judgement{branch: candFirewall, conf: confConfirmed, text: text}
 		j.add("packets", "the server went on as if the client's ACK never came (SYN-ACK re-sent, data never acknowledged)")
 		j.add("firewall", "%s matches the client's ACK and data: dropped before TCP", r.Describe())
 		return j
 	}
-	j := judgement{branch: kernel.AcceptQueueFullAck, conf: 0.6, text: text}
+	j := judgement{branch: kernel.AcceptQueueFullAck, conf: confPlausible, text: text}
 	n := 0
 	for _, sa := range a.RecordedSynAcks() {
 		if sa.AfterAck && !sa.Triggered {
@@ -440,44 +440,44 @@ func (s *server) judgeAckDropped(a *flows.Attempt, text bool) judgement {
 	}
 	ackAt := time.Unix(0, a.FirstSYN).Add(a.FinalAck)
 	if p, ok := s.ssAt(a.Server, ackAt, time.Second); ok && s.ssFull(p.Listener) {
-		j.conf = 0.88
+		j.conf = confCorroborated
 		j.add("ss", "ss %s from the ACK: Recv-Q %d > Send-Q %d — the accept queue was full", fmtDur(absDur(p.Time.Sub(ackAt))), p.Listener.RecvQ, p.Listener.SendQ)
 	}
 	if first, ok := s.deferredResend(a); ok {
-		j.branch, j.conf = kernel.DeferAccept, 0.7
+		j.branch, j.conf = kernel.DeferAccept, confLikely
 		j.add("packets", "after the bare ACK the server was silent until it re-sent its SYN-ACK %s after the first one, skipping the %s retransmit its timer would make: a TCP_DEFER_ACCEPT listener holds a bare ACK and re-sends only at the end of its deferral", fmtDur(first), fmtDur(s.model.SynAckRTO))
 		if a.ClientData != flows.None && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
-			j.conf = 0.8
+			j.conf = confClear
 			j.add("packets", "the client's data was acknowledged at once: the listener was waiting for data, not full")
 		}
 		return j
 	}
-	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
+	switch s.sysctl(kernel.SysctlAbortOnOverflow) {
 	case 0:
-		j.add("sysctl", "net.ipv4.tcp_abort_on_overflow = 0: an overflowing ACK is dropped silently")
+		j.add("sysctl", "%s = 0: an overflowing ACK is dropped silently", kernel.SysctlAbortOnOverflow)
 	case 1:
-		j.conf -= 0.25
-		j.against("sysctl", "net.ipv4.tcp_abort_on_overflow = 1 would have answered an overflowing ACK with RST")
+		j.conf -= confAbortOnOverflow
+		j.against("sysctl", "%s = 1 would have answered an overflowing ACK with RST", kernel.SysctlAbortOnOverflow)
 	}
 	return j
 }
 
 func (s *server) judgeRstAfterAck(a *flows.Attempt, text bool) judgement {
-	j := judgement{branch: kernel.AcceptQueueFullRst, conf: 0.6, text: text}
+	j := judgement{branch: kernel.AcceptQueueFullRst, conf: confPlausible, text: text}
 	j.add("packets", "the server sent RST %s after the first SYN, right after the client's handshake ACK, without serving the connection", fmtDur(a.ServerRST))
-	switch s.sysctl("net.ipv4.tcp_abort_on_overflow") {
+	switch s.sysctl(kernel.SysctlAbortOnOverflow) {
 	case 1:
-		j.conf = 0.85
-		j.add("sysctl", "net.ipv4.tcp_abort_on_overflow = 1: an ACK that finds the accept queue full is answered by RST")
+		j.conf = confConfirmed
+		j.add("sysctl", "%s = 1: an ACK that finds the accept queue full is answered by RST", kernel.SysctlAbortOnOverflow)
 	case 0:
-		j.conf = 0.3
-		j.against("sysctl", "net.ipv4.tcp_abort_on_overflow = 0: an accept-queue overflow would drop the ACK silently, not reset")
+		j.conf = confDoubtful
+		j.against("sysctl", "%s = 0: an accept-queue overflow would drop the ACK silently, not reset", kernel.SysctlAbortOnOverflow)
 	}
 	return j
 }
 
 func (s *server) judgeNoAck(a *flows.Attempt, text bool) judgement {
-	j := judgement{branch: kernel.ClientNeverAcked, conf: 0.6, text: text}
+	j := judgement{branch: kernel.ClientNeverAcked, conf: confPlausible, text: text}
 	j.add("packets", "the server answered with %d SYN-ACK(s) but the client never completed the handshake", a.SynAcks)
 	if a.ClientRST != flows.None {
 		j.add("packets", "the client answered the SYN-ACK with RST: a scanner or a client that gave up")
@@ -526,12 +526,12 @@ func (s *server) annotate(a *flows.Attempt, text bool) (judgement, bool) {
 		return j, true
 	}
 	if first, ok := s.deferredResend(a); ok {
-		j := judgement{branch: kernel.DeferAccept, conf: 0.75, text: text}
+		j := judgement{branch: kernel.DeferAccept, conf: confComputed, text: text}
 		j.add("packets", "the bare ACK was held and the SYN-ACK re-sent only %s after the first one: a TCP_DEFER_ACCEPT listener; the connection was taken when data came", fmtDur(first))
 		return j, true
 	}
-	if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok && da > 0 && a.ClientData != flows.None && a.ClientData-a.FinalAck >= 200*time.Millisecond && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
-		j := judgement{branch: kernel.DeferAccept, conf: 0.8, text: text}
+	if da, ok := s.counter(kernel.CounterDeferAcceptDrop); ok && da > 0 && a.ClientData != flows.None && a.ClientData-a.FinalAck >= 200*time.Millisecond && a.ServerAckData != flows.None && a.DataRetransmits == 0 {
+		j := judgement{branch: kernel.DeferAccept, conf: confClear, text: text}
 		j.add("packets", "a bare ACK, then %s of silence until the client's data, acknowledged at once; the kernel counted deferred ACKs (TCPDeferAcceptDrop +%d): a TCP_DEFER_ACCEPT listener held the bare ACK", fmtDur(a.ClientData-a.FinalAck), da)
 		return j, true
 	}
@@ -544,17 +544,17 @@ func (s *server) annotate(a *flows.Attempt, text bool) (judgement, bool) {
 // without timestamps carries only an MSS option, which a normal Linux
 // SYN-ACK to a SYN offering SACK or window scaling does not.
 func (s *server) cookieAnswer(a *flows.Attempt, text bool) (judgement, bool) {
-	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	cookies := s.sysctl(kernel.SysctlSyncookies)
 	j := judgement{branch: kernel.Syncookies, text: text}
 	switch qs := s.synQueueCapacity(a.Server); {
 	case cookies == 2:
-		j.conf = 0.9
-		j.add("sysctl", "net.ipv4.tcp_syncookies = 2: every SYN is answered with a syncookie")
+		j.conf = confDecisive
+		j.add("sysctl", "%s = 2: every SYN is answered with a syncookie", kernel.SysctlSyncookies)
 	case cookies == 1 && qs != unknownInt && a.Context.HalfOpen >= qs:
-		j.conf = 0.85
+		j.conf = confConfirmed
 		j.add("packets", "%d handshakes to this port were half-open when the SYN arrived, at or above the SYN queue's %d: with tcp_syncookies = 1 the SYN was answered by a syncookie", a.Context.HalfOpen, qs)
 	case cookies != 0 && strippedSynAck(a):
-		j.conf = 0.8
+		j.conf = confClear
 		j.add("packets", "the SYN offered SACK or window scaling without timestamps and the SYN-ACK carried only an MSS option: the mark of a syncookie, which cannot store the other options")
 	default:
 		return judgement{}, false

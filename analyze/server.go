@@ -128,7 +128,7 @@ func (s *server) counter(name string) (int64, bool) {
 }
 
 func (s *server) countersComplete() bool {
-	return s.counterHas["TcpExtSyncookiesSent"] && s.counterHas["TcpExtPAWSActive"]
+	return s.counterHas[kernel.CounterSyncookiesSent] && s.counterHas[kernel.CounterPAWSActive]
 }
 
 // pickKernel chooses the kernel model: kernel.osrelease, --kernel or
@@ -269,7 +269,7 @@ func (s *server) ssFull(l snapshot.Listener) bool {
 	if l.SendQ > 0 || l.SendQ == 0 && s.model.Era != kernel.Era2618 {
 		return l.RecvQ > l.SendQ
 	}
-	if smc := s.sysctl("net.core.somaxconn"); smc != unknownInt {
+	if smc := s.sysctl(kernel.SysctlSomaxconn); smc != unknownInt {
 		return l.RecvQ > smc
 	}
 	return false
@@ -292,11 +292,11 @@ func (s *server) limits(srv netip.AddrPort) *Limits {
 		set(&l.AcceptQueueCapacity, s.model.AcceptQueueCapacity(b))
 	}
 	set(&l.MaxAcceptDepth, s.maxAcceptDepth(srv))
-	set(&l.Somaxconn, s.sysctl("net.core.somaxconn"))
-	set(&l.MaxSynBacklog, s.sysctl("net.ipv4.tcp_max_syn_backlog"))
-	set(&l.Syncookies, s.sysctl("net.ipv4.tcp_syncookies"))
-	set(&l.AbortOnOverflow, s.sysctl("net.ipv4.tcp_abort_on_overflow"))
-	set(&l.TwRecycle, s.sysctl("net.ipv4.tcp_tw_recycle"))
+	set(&l.Somaxconn, s.sysctl(kernel.SysctlSomaxconn))
+	set(&l.MaxSynBacklog, s.sysctl(kernel.SysctlMaxSynBacklog))
+	set(&l.Syncookies, s.sysctl(kernel.SysctlSyncookies))
+	set(&l.AbortOnOverflow, s.sysctl(kernel.SysctlAbortOnOverflow))
+	set(&l.TwRecycle, s.sysctl(kernel.SysctlTwRecycle))
 	if s.sysctlVals != nil {
 		src = append(src, "sysctl")
 	}
@@ -314,14 +314,14 @@ func (s *server) limits(srv netip.AddrPort) *Limits {
 // needs it) are known.
 func (s *server) synQueueCapacity(srv netip.AddrPort) int {
 	b := s.backlog(srv)
-	m := s.sysctl("net.ipv4.tcp_max_syn_backlog")
+	m := s.sysctl(kernel.SysctlMaxSynBacklog)
 	switch s.model.SynQueueFormula {
-	case "F1":
+	case kernel.SynQueueByMaxSynBacklog:
 		if m == unknownInt {
 			return unknownInt
 		}
 		return s.model.SynQueueCapacity(b, m)
-	case "F2":
+	case kernel.SynQueueByFirstBacklog:
 		if m == unknownInt || b == unknownInt {
 			return unknownInt
 		}

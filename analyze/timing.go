@@ -11,7 +11,7 @@ import (
 // between a sender's retransmits. The names are part of the JSON schema.
 type Schedule string
 
-// Schedules halfopen recognises. See ../shared/kernel/drop-branches.md §7.
+// Schedules halfopen recognises. See docs/kernel-eras.md#timers.
 const (
 	ScheduleNone      Schedule = ""          // fewer than two packets: nothing to fit
 	ScheduleExp1s     Schedule = "exp-1s"    // 1 s initial RTO, doubling: Linux 3.1–6.4 clients, RHEL6+; Linux 3.1+ servers

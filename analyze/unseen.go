@@ -25,8 +25,8 @@ type dropFamily struct {
 }
 
 var dropFamilies = []dropFamily{
-	{"TcpExtListenOverflows", "accept-queue overflows", []string{kernel.AcceptQueueFullSyn, kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst}},
-	{"TcpExtTCPReqQFullDrop", "SYNs dropped on a full SYN queue", []string{kernel.SynQueueFull, kernel.BacklogZero, kernel.LastQuarter}},
+	{kernel.CounterListenOverflows, "accept-queue overflows", []string{kernel.AcceptQueueFullSyn, kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst}},
+	{kernel.CounterReqQFullDrop, "SYNs dropped on a full SYN queue", []string{kernel.SynQueueFull, kernel.BacklogZero, kernel.LastQuarter}},
 }
 
 // unseenDrops returns warnings for counted drops the capture does not
@@ -103,7 +103,7 @@ func (s *server) captureEndNote(listeners map[netip.AddrPort]*listenerAgg, last 
 func (s *server) listenerToBlame(listeners map[netip.AddrPort]*listenerAgg, fam dropFamily) *listenerAgg {
 	var full []*listenerAgg
 	for _, l := range listeners {
-		if fam.counter == "TcpExtListenOverflows" {
+		if fam.counter == kernel.CounterListenOverflows {
 			for _, p := range s.ssPoints(l.server) {
 				if s.ssFull(p.Listener) {
 					full = append(full, l)
@@ -127,18 +127,18 @@ func (s *server) listenerToBlame(listeners map[netip.AddrPort]*listenerAgg, fam 
 // unseenVerdict is a verdict resting on the snapshots alone.
 func (s *server) unseenVerdict(l *listenerAgg, fam dropFamily, n int64) Verdict {
 	branch := fam.branches[0]
-	if fam.counter == "TcpExtListenOverflows" && s.sysctl("net.ipv4.tcp_abort_on_overflow") == 1 {
+	if fam.counter == kernel.CounterListenOverflows && s.sysctl(kernel.SysctlAbortOnOverflow) == 1 {
 		branch = kernel.AcceptQueueFullRst
 	}
-	if fam.counter == "TcpExtTCPReqQFullDrop" {
+	if fam.counter == kernel.CounterReqQFullDrop {
 		branch = kernel.SynQueueFull
 	}
-	v := Verdict{Branch: branch, Attempts: 0, Confidence: 0.7, Fix: []Fix{}, WontFix: []string{}}
-	v.Evidence = append(v.Evidence, ev("counter", "%s: the kernel counted %d %s", s.counterLine(fam.counter, "TcpExtListenDrops", "TcpExtEmbryonicRsts"), n, fam.what))
+	v := Verdict{Branch: branch, Attempts: 0, Confidence: confLikely, Fix: []Fix{}, WontFix: []string{}}
+	v.Evidence = append(v.Evidence, ev("counter", "%s: the kernel counted %d %s", s.counterLine(fam.counter, kernel.CounterListenDrops, kernel.CounterEmbryonicRsts), n, fam.what))
 	v.Evidence = append(v.Evidence, evAgainst("packets", "no attempt in the capture shows these drops: the verdict rests on the snapshots alone"))
 	for _, p := range s.ssPoints(l.server) {
 		if s.ssFull(p.Listener) {
-			v.Confidence = 0.85
+			v.Confidence = confConfirmed
 			v.Evidence = append(v.Evidence, ev("ss", "ss at %s: Recv-Q %d > Send-Q %d — the accept queue was full", p.Time.UTC().Format("15:04:05.000"), p.Listener.RecvQ, p.Listener.SendQ))
 			break
 		}
@@ -156,7 +156,7 @@ func (s *server) blameCutOff(l *listenerAgg, branch string, fam dropFamily) int6
 		if k.a.Outcome != flows.Incomplete || k.a.SynAcks > 0 || k.j.branch != "" {
 			continue
 		}
-		k.j = judgement{branch: branch, conf: 0.6, text: true}
+		k.j = judgement{branch: branch, conf: confPlausible, text: true}
 		k.j.add("packets", "cut off by the end of the capture %s after its first SYN, still unanswered", fmtDur(k.a.Last))
 		k.j.add("counter", "%s: the kernel counted %s the capture does not show", s.counterLine(fam.counter), fam.what)
 		n++

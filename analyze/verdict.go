@@ -102,13 +102,13 @@ func (l *listenerAgg) settle(cand, otherwise string) {
 		}
 		k.j.branch = unanswered
 		if answered == sel.count && cand == candRejectSelective {
-			k.j.branch, k.j.conf = otherwise, min(k.j.conf, 0.5)
+			k.j.branch, k.j.conf = otherwise, min(k.j.conf, confEven)
 			continue
 		}
 		if l.answeredClients[k.a.Client.Addr()] {
-			k.j.branch, k.j.conf = otherwise, min(k.j.conf, 0.5)
+			k.j.branch, k.j.conf = otherwise, min(k.j.conf, confEven)
 			if otherwise == kernel.Unknown {
-				k.j.conf = 0.2
+				k.j.conf = confUnknown
 			}
 			k.j.ev = append(k.j.ev, Evidence{Kind: "packets", Text: "but this client address got through at another moment: not a rule against it", Against: true})
 		}
@@ -202,12 +202,6 @@ type adjustment struct {
 	ev    []Evidence
 }
 
-// synDropFamily are the branches a silently dropped SYN can come from.
-var synDropFamily = map[string]bool{
-	kernel.SynQueueFull: true, kernel.LastQuarter: true, kernel.AcceptQueueFullSyn: true,
-	kernel.PAWSPassive: true, kernel.PreTCPDrop: true, kernel.Unknown: true, kernel.BacklogZero: true,
-}
-
 func ev(kind, format string, args ...any) Evidence {
 	return Evidence{Kind: kind, Text: fmt.Sprintf(format, args...)}
 }
@@ -249,17 +243,17 @@ func (s *server) synDropCountersVisible() bool {
 
 // counterBranch names the SYN-drop branch the counters point to, or "".
 func (s *server) counterBranch(backlog int) (string, []Evidence) {
-	lo, okLO := s.counter("TcpExtListenOverflows")
-	ld, okLD := s.counter("TcpExtListenDrops")
-	qd, okQD := s.counter("TcpExtTCPReqQFullDrop")
-	pp, okPP := s.counter("TcpExtPAWSPassive")
-	rp, _ := s.counter("TcpExtIPReversePathFilter")
-	ce, _ := s.counter("TcpInCsumErrors")
+	lo, okLO := s.counter(kernel.CounterListenOverflows)
+	ld, okLD := s.counter(kernel.CounterListenDrops)
+	qd, okQD := s.counter(kernel.CounterReqQFullDrop)
+	pp, okPP := s.counter(kernel.CounterPAWSPassive)
+	rp, _ := s.counter(kernel.CounterIPReversePathFilter)
+	ce, _ := s.counter(kernel.CounterInCsumErrors)
 	if !okLO && !okLD {
 		return "", nil
 	}
-	line := s.counterLine("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDrop", "TcpExtTCPReqQFullDoCookies", "TcpExtPAWSPassive", "TcpExtIPReversePathFilter", "TcpInCsumErrors")
-	cookies := s.sysctl("net.ipv4.tcp_syncookies")
+	line := s.counterLine(kernel.CounterListenOverflows, kernel.CounterListenDrops, kernel.CounterReqQFullDrop, kernel.CounterReqQFullDoCookies, kernel.CounterPAWSPassive, kernel.CounterIPReversePathFilter, kernel.CounterInCsumErrors)
+	cookies := s.sysctl(kernel.SysctlSyncookies)
 	switch {
 	case okPP && pp > 0:
 		return kernel.PAWSPassive, []Evidence{ev("counter", "%s: PAWSPassive moved", line)}
@@ -301,23 +295,23 @@ func (s *server) adjust(cand string, backlog int, n int64) adjustment {
 	if cand == candRejected {
 		// Only the counters can tell a REJECT rule from a listener closed
 		// at that moment: TCP counts the resets it sends itself.
-		if rsts, ok := s.counter("TcpOutRsts"); ok {
+		if rsts, ok := s.counter(kernel.CounterOutRsts); ok {
 			if rsts >= n {
-				return adjustment{final: kernel.ClosedPort, delta: 0.2, ev: []Evidence{ev("counter", "%s: TCP itself sent the resets — the listener was closed at that moment, not a firewall rule", s.counterLine("TcpOutRsts"))}}
+				return adjustment{final: kernel.ClosedPort, delta: confResetsCounted, ev: []Evidence{ev("counter", "%s: TCP itself sent the resets — the listener was closed at that moment, not a firewall rule", s.counterLine(kernel.CounterOutRsts))}}
 			}
-			return adjustment{final: kernel.PreTCPDrop, delta: 0.2, ev: []Evidence{ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule answered", s.counterLine("TcpOutRsts"), n)}}
+			return adjustment{final: kernel.PreTCPDrop, delta: confResetsCounted, ev: []Evidence{ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule answered", s.counterLine(kernel.CounterOutRsts), n)}}
 		}
 		return adjustment{final: kernel.PreTCPDrop}
 	}
 	adj := s.weigh(cand, backlog, n)
 	if s.clientSideOnly() && silentServerDrop(adj.final) {
 		adj.ev = append(adj.ev, evAgainst("capture", "the capture was taken on the client: it cannot show whether these packets reached the server, so %s (a server-side drop) is not claimed; they may have been lost on the way, dropped by a firewall, or dropped by the server — a capture or counters from the server decide", adj.final))
-		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.2
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-confClientSideOnly
 		return adj
 	}
 	if x, err := kernel.Explain(adj.final, s.model); err == nil && !x.Applies {
 		adj.ev = append(adj.ev, evAgainst("kernel", "%s cannot happen on %s: %s", adj.final, s.model.Name, lowerFirst(x.Condition)))
-		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-0.3
+		adj.final, adj.delta = kernel.Unknown, min(adj.delta, 0)-confRuledOut
 	}
 	return adj
 }
@@ -345,31 +339,31 @@ func silentServerDrop(branch string) bool {
 // counters, sysctls and the kernel era.
 func (s *server) weigh(cand string, backlog int, n int64) adjustment {
 	adj := adjustment{final: cand}
-	cookies := s.sysctl("net.ipv4.tcp_syncookies")
-	if synDropFamily[cand] {
+	cookies := s.sysctl(kernel.SysctlSyncookies)
+	if b, _ := kernel.Lookup(cand); b.SynDropCounters {
 		if cand == kernel.PAWSPassive && !s.eraMayBeAtMost(kernel.Era410) {
-			adj.final, adj.delta = kernel.Unknown, -0.3
+			adj.final, adj.delta = kernel.Unknown, -confRuledOut
 			adj.ev = append(adj.ev, evAgainst("kernel", "tcp_tw_recycle and its PAWS check were removed in 4.12; this kernel (%s) cannot drop a SYN that way", s.model.Name))
 		}
 		if (cand == kernel.SynQueueFull || cand == kernel.BacklogZero) && cookies == 1 {
-			adj.final, adj.delta = kernel.Unknown, -0.3
-			adj.ev = append(adj.ev, evAgainst("sysctl", "net.ipv4.tcp_syncookies = 1: a full SYN queue answers with syncookies instead of dropping"))
+			adj.final, adj.delta = kernel.Unknown, -confRuledOut
+			adj.ev = append(adj.ev, evAgainst("sysctl", "%s = 1: a full SYN queue answers with syncookies instead of dropping", kernel.SysctlSyncookies))
 		}
 		if cand == kernel.LastQuarter && cookies > 0 {
-			adj.final, adj.delta = kernel.Unknown, -0.3
-			adj.ev = append(adj.ev, evAgainst("sysctl", "net.ipv4.tcp_syncookies = %d disables the last-quarter rule", cookies))
+			adj.final, adj.delta = kernel.Unknown, -confRuledOut
+			adj.ev = append(adj.ev, evAgainst("sysctl", "%s = %d disables the last-quarter rule", kernel.SysctlSyncookies, cookies))
 		}
 		if s.delta == nil {
 			return adj
 		}
-		if pp, ok := s.counter("TcpExtPAWSPassive"); ok && cand == kernel.PAWSPassive {
+		if pp, ok := s.counter(kernel.CounterPAWSPassive); ok && cand == kernel.PAWSPassive {
 			// PAWSPassive is counted in every era that has the branch.
 			if pp > 0 {
-				adj.delta += 0.1
-				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpExtPAWSPassive")))
+				adj.delta += confCounterMoved
+				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine(kernel.CounterPAWSPassive)))
 			} else {
-				adj.final, adj.delta = kernel.Unknown, -0.3
-				adj.ev = append(adj.ev, evAgainst("counter", "%s: no passive PAWS rejection was counted", s.counterLine("TcpExtPAWSPassive")))
+				adj.final, adj.delta = kernel.Unknown, -confRuledOut
+				adj.ev = append(adj.ev, evAgainst("counter", "%s: no passive PAWS rejection was counted", s.counterLine(kernel.CounterPAWSPassive)))
 			}
 			return adj
 		}
@@ -384,79 +378,79 @@ func (s *server) weigh(cand string, backlog int, n int64) adjustment {
 		case cb == adj.final && cb == kernel.PreTCPDrop:
 			// Every listener counter flat while SYNs vanished is the
 			// signature of a drop before TCP; the capture alone could not say it.
-			adj.delta += 0.45
+			adj.delta += confCountersSilent
 		case cb == adj.final:
-			adj.delta += 0.2
+			adj.delta += confCountersAgree
 		case adj.final == kernel.Unknown || cand == kernel.PreTCPDrop || cand == kernel.Unknown:
-			adj.final, adj.delta = cb, 0.35
+			adj.final, adj.delta = cb, confCountersName
 		default:
 			adj.ev = append(adj.ev, evAgainst("counter", "the counters point to %s rather than %s", cb, cand))
-			adj.final, adj.delta = cb, 0.1
+			adj.final, adj.delta = cb, confCountersOverrule
 		}
 		return adj
 	}
 	switch cand {
 	case kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst:
-		if lo, ok := s.counter("TcpExtListenOverflows"); ok {
-			line := s.counterLine("TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPDeferAcceptDrop", "TcpExtEmbryonicRsts")
+		if lo, ok := s.counter(kernel.CounterListenOverflows); ok {
+			line := s.counterLine(kernel.CounterListenOverflows, kernel.CounterListenDrops, kernel.CounterDeferAcceptDrop, kernel.CounterEmbryonicRsts)
 			if lo > 0 {
-				adj.delta = 0.25
+				adj.delta = confOverflowCounted
 				adj.ev = append(adj.ev, ev("counter", "%s: the accept queue overflowed", line))
 			} else {
-				adj.delta = -0.35
+				adj.delta = -confNoOverflow
 				adj.ev = append(adj.ev, evAgainst("counter", "%s: no accept-queue overflow was counted", line))
-				da, _ := s.counter("TcpExtTCPDeferAcceptDrop")
+				da, _ := s.counter(kernel.CounterDeferAcceptDrop)
 				switch {
 				case da > 0 && cand == kernel.AcceptQueueFullAck:
-					adj.final, adj.delta = kernel.DeferAccept, 0.2
+					adj.final, adj.delta = kernel.DeferAccept, confDeferInstead
 				case cand == kernel.AcceptQueueFullAck && s.synDropCountersVisible():
 					// The server behaved as if the ACK never came, and no
 					// listener counter moved: it never reached TCP.
-					adj.final, adj.delta = kernel.PreTCPDrop, 0.15
-					adj.ev = append(adj.ev, ev("counter", "%s: the handshake ACK never reached the listener — dropped before TCP (firewall, conntrack) after the capture point", s.counterLine("TcpExtListenOverflows", "TcpExtTCPDeferAcceptDrop")))
+					adj.final, adj.delta = kernel.PreTCPDrop, confAckNeverArrived
+					adj.ev = append(adj.ev, ev("counter", "%s: the handshake ACK never reached the listener — dropped before TCP (firewall, conntrack) after the capture point", s.counterLine(kernel.CounterListenOverflows, kernel.CounterDeferAcceptDrop)))
 				}
 			}
 		}
 	case kernel.DeferAccept:
-		if da, ok := s.counter("TcpExtTCPDeferAcceptDrop"); ok {
+		if da, ok := s.counter(kernel.CounterDeferAcceptDrop); ok {
 			if da > 0 {
-				adj.delta = 0.35
-				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpExtTCPDeferAcceptDrop", "TcpExtListenOverflows")))
-			} else if lo, _ := s.counter("TcpExtListenOverflows"); lo > 0 {
-				adj.final, adj.delta = kernel.AcceptQueueFullAck, 0.3
-				adj.ev = append(adj.ev, ev("counter", "%s: an accept-queue overflow, not TCP_DEFER_ACCEPT", s.counterLine("TcpExtTCPDeferAcceptDrop", "TcpExtListenOverflows")))
+				adj.delta = confDeferCounted
+				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine(kernel.CounterDeferAcceptDrop, kernel.CounterListenOverflows)))
+			} else if lo, _ := s.counter(kernel.CounterListenOverflows); lo > 0 {
+				adj.final, adj.delta = kernel.AcceptQueueFullAck, confOverflowInstead
+				adj.ev = append(adj.ev, ev("counter", "%s: an accept-queue overflow, not TCP_DEFER_ACCEPT", s.counterLine(kernel.CounterDeferAcceptDrop, kernel.CounterListenOverflows)))
 			}
 		}
 	case kernel.PAWSTimewait:
-		name := "TcpExtPAWSEstab"
+		name := kernel.CounterPAWSEstab
 		if s.model.PAWSTimewaitCounter {
-			name = "TcpExtPAWSTimewait"
+			name = kernel.CounterPAWSTimewait
 		}
 		if v, ok := s.counter(name); ok {
 			if v > 0 {
-				adj.delta = 0.1
+				adj.delta = confCounterMoved
 				adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine(name)))
 			} else {
-				adj.delta = -0.15
+				adj.delta = -confCounterFlat
 				adj.ev = append(adj.ev, evAgainst("counter", "%s: no PAWS rejection counted", s.counterLine(name)))
 			}
 		}
 	case kernel.ClosedPort:
 		// TCP counts every RST it sends (TcpOutRsts); a firewall's REJECT
 		// with tcp-reset answers for it without touching TCP's counters.
-		if rsts, ok := s.counter("TcpOutRsts"); ok {
+		if rsts, ok := s.counter(kernel.CounterOutRsts); ok {
 			if rsts < n {
-				adj.final, adj.delta = kernel.PreTCPDrop, 0.1
-				adj.ev = append(adj.ev, ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule (REJECT --reject-with tcp-reset) answered for it", s.counterLine("TcpOutRsts"), n))
+				adj.final, adj.delta = kernel.PreTCPDrop, confCounterMoved
+				adj.ev = append(adj.ev, ev("counter", "%s for %d SYNs answered by RST: TCP sent fewer resets than the capture shows, so a firewall rule (REJECT --reject-with tcp-reset) answered for it", s.counterLine(kernel.CounterOutRsts), n))
 			} else {
-				adj.delta = 0.3
-				adj.ev = append(adj.ev, ev("counter", "%s: the resets came from TCP itself, with no listener on the port", s.counterLine("TcpOutRsts")))
+				adj.delta = confResetsFromTCP
+				adj.ev = append(adj.ev, ev("counter", "%s: the resets came from TCP itself, with no listener on the port", s.counterLine(kernel.CounterOutRsts)))
 			}
 		}
 	case kernel.BadChecksum:
-		if v, ok := s.counter("TcpInCsumErrors"); ok && v > 0 {
-			adj.delta = 0.05
-			adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine("TcpInCsumErrors", "TcpInErrs")))
+		if v, ok := s.counter(kernel.CounterInCsumErrors); ok && v > 0 {
+			adj.delta = confCsumCounted
+			adj.ev = append(adj.ev, ev("counter", "%s", s.counterLine(kernel.CounterInCsumErrors, kernel.CounterInErrs)))
 		}
 	}
 	return adj
@@ -507,17 +501,7 @@ func (s *server) listenerVerdicts(l *listenerAgg) ([]Verdict, map[string]adjustm
 // drops (syncookies, a lost SYN-ACK), then clients that never completed,
 // then unknown; within a rank by attempts × confidence.
 func sortVerdicts(out []Verdict) {
-	rank := func(v Verdict) int {
-		switch b, _ := kernel.Lookup(v.Branch); {
-		case b.Drop:
-			return 0
-		case v.Branch == kernel.ClientNeverAcked:
-			return 2 // the server did its part
-		case v.Branch == kernel.Unknown:
-			return 3
-		}
-		return 1 // server-side but not a drop: syncookies, a lost SYN-ACK
-	}
+	rank := func(v Verdict) int { return kernel.Rank(v.Branch) }
 	sort.Slice(out, func(i, j int) bool {
 		if ri, rj := rank(out[i]), rank(out[j]); ri != rj {
 			return ri < rj
@@ -569,7 +553,7 @@ func (s *server) describe(v *Verdict, l *listenerAgg) {
 		v.Fix = append(v.Fix, Fix{Action: f.Action, Command: f.Command, Why: f.Why})
 	}
 	v.WontFix = append(v.WontFix, x.WontFix...)
-	if lim := s.limits(l.server); lim != nil && isQueueBranch(v.Branch) {
+	if lim := s.limits(l.server); lim != nil && b.QueueLimited() {
 		v.Evidence = append(v.Evidence, limitsEvidence(lim)...)
 		tailorAcceptFix(v, lim)
 	}
@@ -580,15 +564,6 @@ func (s *server) describe(v *Verdict, l *listenerAgg) {
 		}
 		v.Evidence = append(v.Evidence, k)
 	}
-}
-
-func isQueueBranch(b string) bool {
-	switch b {
-	case kernel.SynQueueFull, kernel.AcceptQueueFullSyn, kernel.AcceptQueueFullAck, kernel.AcceptQueueFullRst,
-		kernel.LastQuarter, kernel.BacklogZero, kernel.BacklogTruncated, kernel.Syncookies:
-		return true
-	}
-	return false
 }
 
 func limitsEvidence(l *Limits) []Evidence {
@@ -606,17 +581,17 @@ func limitsEvidence(l *Limits) []Evidence {
 			parts = append(parts, fmt.Sprintf("%s = %d", name, *v))
 		}
 	}
-	add("net.core.somaxconn", l.Somaxconn)
-	add("net.ipv4.tcp_max_syn_backlog", l.MaxSynBacklog)
-	add("net.ipv4.tcp_syncookies", l.Syncookies)
-	add("net.ipv4.tcp_abort_on_overflow", l.AbortOnOverflow)
+	add(kernel.SysctlSomaxconn, l.Somaxconn)
+	add(kernel.SysctlMaxSynBacklog, l.MaxSynBacklog)
+	add(kernel.SysctlSyncookies, l.Syncookies)
+	add(kernel.SysctlAbortOnOverflow, l.AbortOnOverflow)
 	if len(parts) > 0 {
 		out = append(out, ev("sysctl", "%s", joinComma(parts)))
 	}
 	return out
 }
 
-func clampConf(c float64) float64 { return math.Min(0.97, math.Max(0.05, c)) }
+func clampConf(c float64) float64 { return math.Min(confCeiling, math.Max(confFloor, c)) }
 
 func roundConf(c float64) float64 { return math.Round(clampConf(c)*100) / 100 }
 
@@ -639,8 +614,8 @@ func sortedBranchKeys(m map[string]*branchAgg) []string {
 // not a drop — legitimate clients were answered statelessly — but it says
 // the SYN queue overflowed, and why some handshakes look odd.
 func (s *server) cookieVerdict(l *listenerAgg) (Verdict, bool) {
-	sent, okSent := s.counter("TcpExtSyncookiesSent")
-	doCookies, _ := s.counter("TcpExtTCPReqQFullDoCookies")
+	sent, okSent := s.counter(kernel.CounterSyncookiesSent)
+	doCookies, _ := s.counter(kernel.CounterReqQFullDoCookies)
 	n := max(sent, doCookies)
 	if !okSent || n <= 0 {
 		return Verdict{}, false
@@ -649,14 +624,14 @@ func (s *server) cookieVerdict(l *listenerAgg) (Verdict, bool) {
 	if !pressure {
 		return Verdict{}, false
 	}
-	v := Verdict{Branch: kernel.Syncookies, Attempts: n, Confidence: 0.9, Fix: []Fix{}, WontFix: []string{}}
+	v := Verdict{Branch: kernel.Syncookies, Attempts: n, Confidence: confDecisive, Fix: []Fix{}, WontFix: []string{}}
 	v.Evidence = append(v.Evidence,
-		ev("counter", "%s: cookie SYN-ACKs were sent because the SYN queue was full", s.counterLine("TcpExtSyncookiesSent", "TcpExtSyncookiesRecv", "TcpExtSyncookiesFailed", "TcpExtTCPReqQFullDoCookies")))
+		ev("counter", "%s: cookie SYN-ACKs were sent because the SYN queue was full", s.counterLine(kernel.CounterSyncookiesSent, kernel.CounterSyncookiesRecv, kernel.CounterSyncookiesFailed, kernel.CounterReqQFullDoCookies)))
 	if agg := l.cands[kernel.ClientNeverAcked]; agg != nil {
 		v.Evidence = append(v.Evidence, ev("packets", "%d handshakes to this port were answered but never completed (half-open %d–%d): they filled the SYN queue", agg.count, agg.halfLo, agg.halfHi))
 	}
-	if c := s.sysctl("net.ipv4.tcp_syncookies"); c != unknownInt {
-		v.Evidence = append(v.Evidence, ev("sysctl", "net.ipv4.tcp_syncookies = %d", c))
+	if c := s.sysctl(kernel.SysctlSyncookies); c != unknownInt {
+		v.Evidence = append(v.Evidence, ev("sysctl", "%s = %d", kernel.SysctlSyncookies, c))
 	}
 	s.describe(&v, l)
 	return v, true

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/halfopen/halfopen/analyze"
+	"github.com/halfopen/halfopen/analyze/kernel"
 )
 
 // kernelLines is the kernel panel of a listener: the kernel each of its
@@ -74,24 +75,7 @@ func kernelOf(c *analyze.Capture, width int) []line {
 type limitRow struct {
 	name  string
 	value *int
-	key   string // for relevance to a branch
-}
-
-// relevantLimits names the limits that decide a branch.
-func relevantLimits(branch string) map[string]bool {
-	switch branch {
-	case "accept_queue_full_syn", "accept_queue_full_ack", "backlog_truncated":
-		return map[string]bool{"backlog": true, "somaxconn": true, "acceptq": true, "depth": true}
-	case "accept_queue_full_rst":
-		return map[string]bool{"backlog": true, "somaxconn": true, "acceptq": true, "depth": true, "abort": true}
-	case "syn_queue_full", "syncookies", "backlog_zero":
-		return map[string]bool{"synq": true, "maxsyn": true, "cookies": true, "backlog": true}
-	case "last_quarter":
-		return map[string]bool{"maxsyn": true, "synq": true}
-	case "paws_passive":
-		return map[string]bool{"recycle": true}
-	}
-	return nil
+	key   kernel.Limit // for relevance to a branch
 }
 
 // limitLines is the listener's effective limits; the ones that decide its
@@ -101,20 +85,20 @@ func limitLines(l *analyze.Listener, width int) []line {
 	if lim == nil {
 		return []line{textLine(roleHead, "Limits"), textLine(roleMuted, "  unknown: add --sysctl and --ss snapshots")}
 	}
-	var rel map[string]bool
+	var top kernel.Branch // the decisive limits of the top verdict are marked
 	if len(l.Verdicts) > 0 {
-		rel = relevantLimits(l.Verdicts[0].Branch)
+		top, _ = kernel.Lookup(l.Verdicts[0].Branch)
 	}
 	rows := []limitRow{
-		{"listen backlog (ss Send-Q)", lim.Backlog, "backlog"},
-		{"net.core.somaxconn", lim.Somaxconn, "somaxconn"},
-		{"accept queue capacity", lim.AcceptQueueCapacity, "acceptq"},
-		{"deepest accept queue (ss)", lim.MaxAcceptDepth, "depth"},
-		{"SYN queue capacity", lim.SynQueueCapacity, "synq"},
-		{"tcp_max_syn_backlog", lim.MaxSynBacklog, "maxsyn"},
-		{"tcp_syncookies", lim.Syncookies, "cookies"},
-		{"tcp_abort_on_overflow", lim.AbortOnOverflow, "abort"},
-		{"tcp_tw_recycle", lim.TwRecycle, "recycle"},
+		{"listen backlog (ss Send-Q)", lim.Backlog, kernel.LimitBacklog},
+		{kernel.SysctlSomaxconn, lim.Somaxconn, kernel.LimitSomaxconn},
+		{"accept queue capacity", lim.AcceptQueueCapacity, kernel.LimitAcceptQueue},
+		{"deepest accept queue (ss)", lim.MaxAcceptDepth, kernel.LimitAcceptDepth},
+		{"SYN queue capacity", lim.SynQueueCapacity, kernel.LimitSynQueue},
+		{"tcp_max_syn_backlog", lim.MaxSynBacklog, kernel.LimitMaxSynBacklog},
+		{"tcp_syncookies", lim.Syncookies, kernel.LimitSyncookies},
+		{"tcp_abort_on_overflow", lim.AbortOnOverflow, kernel.LimitAbortOnOverflow},
+		{"tcp_tw_recycle", lim.TwRecycle, kernel.LimitTwRecycle},
 	}
 	title := "Limits"
 	if lim.Source != "" {
@@ -132,10 +116,10 @@ func limitLines(l *analyze.Listener, width int) []line {
 		if row.value == nil {
 			ro = roleMuted
 		}
-		if rel[row.key] && row.value != nil {
+		if top.DecidedBy(row.key) && row.value != nil {
 			ro, note = roleStrong, "  ◀"
 		}
-		if row.key == "depth" && row.value != nil && lim.AcceptQueueCapacity != nil && *row.value >= *lim.AcceptQueueCapacity {
+		if row.key == kernel.LimitAcceptDepth && row.value != nil && lim.AcceptQueueCapacity != nil && *row.value >= *lim.AcceptQueueCapacity {
 			ro, note = roleBad, "  full"
 		}
 		out = append(out, line{{"  " + pad(cut(row.name, nameW), nameW), roleText}, {padLeft(v, 6), ro}, {note, ro}})

@@ -1,11 +1,22 @@
 // Package kernel models the Linux listener code paths per kernel era: queue capacities, the order of
 // checks a SYN meets, the counters each branch moves, timers, and the fix for each branch.
 //
-// All facts come from shared/kernel/drop-branches.md (§1 feature boundaries F1–F38, §3 check order,
-// §4 branches B01–B26, §5 syncookies, §7 timers, §8 counters, §10 era inference). Items that the
-// spec marked UNVERIFIED and that this package depends on were checked where possible against public
-// kernel sources and mail archives; what was found is recorded next to the code that uses it, in the
-// form "VERIFIED (source)" or "UNVERIFIED (reason)". Summary:
+// Every branch has one record (Branch, in branches.go): its name, title, family, whether it is a
+// drop, the limits that decide it, the counters it moves per era, whether an era has it at all, and
+// its explainer. The analyzer, the reports and the terminal UI look branches up there. Counter names
+// and sysctl keys are constants (names.go).
+//
+// The kernel facts live in the repository's docs: docs/kernel-branches.md (the branch catalogue,
+// entries B01–B26, anchors such as docs/kernel-branches.md#b04), docs/kernel-eras.md (the eras, the
+// feature boundaries F1–F38 with anchors such as docs/kernel-eras.md#f10, the order of checks and
+// the formulas) and docs/kernel-counters.md (counters, sysctls, log lines). Comments cite them as
+// Bnn and Fn. Those labels are for the docs and the code only: no text this package returns for a
+// user carries them (tests check Explain, titles and caveats).
+//
+// Items the team's notes marked UNVERIFIED and that this package depends on were checked where
+// possible against public kernel sources and mail archives; what was found is recorded next to the
+// code that uses it, in the form "VERIFIED (source)" or "UNVERIFIED (reason)", and the docs keep the
+// same status. Summary:
 //
 //	F4  qlen > B (6.13+)        VERIFIED: 3479c7549fb1 applied to netdev/net.git 2025-01-04 (patchwork-bot
 //	                            mail, linux-mailinglist-archives/netdev) ⇒ mainline 6.13; stable review

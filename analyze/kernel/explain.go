@@ -28,19 +28,21 @@ type Explanation struct {
 	Notes     []string  // era caveats
 }
 
-// Explain describes a branch for the model's kernel. An unknown branch name is an error that lists
-// the vocabulary.
+// Explain describes a branch for the model's kernel, from the branch's
+// record: whether the kernel has it (Applies; when not, Condition says why),
+// then its explainer. An unknown branch name is an error that lists the
+// vocabulary. No text it returns names a catalogue entry (docs/kernel-branches.md):
+// TestExplainTextHasNoCatalogueIDs checks every branch on every era.
 func Explain(branch string, m Model) (Explanation, error) {
 	b, ok := Lookup(branch)
 	if !ok {
-		return Explanation{}, fmt.Errorf("kernel: unknown branch %q (vocabulary: %s)", branch, strings.Join(branchNames(), ", "))
+		return Explanation{}, fmt.Errorf("kernel: unknown branch %q (vocabulary: %s)", branch, vocabulary())
 	}
 	if m.SynAckRTO == 0 { // zero Model: fall back to a sane default so the text is still meaningful
 		m = ModelFor(mustVersion(representative[Era412]))
 	}
-	e := Explanation{Branch: b, Era: m.Era, Applies: true}
-	x := explainers[branch]
-	x(m, &e)
+	e := Explanation{Branch: b, Era: m.Era, Applies: b.Exists(m)}
+	b.explain(m, &e)
 	if len(e.Counters) == 0 {
 		if cs := m.Counters(branch); len(cs) > 0 {
 			e.Counters = cs
@@ -50,37 +52,6 @@ func Explain(branch string, m Model) (Explanation, error) {
 	}
 	e.Notes = append(e.Notes, m.Caveats...)
 	return e, nil
-}
-
-var explainers map[string]func(Model, *Explanation)
-
-func init() {
-	explainers = map[string]func(Model, *Explanation){
-		SynQueueFull:       explainSynQueueFull,
-		Syncookies:         explainSyncookies,
-		AcceptQueueFullSyn: explainAcceptSyn,
-		AcceptQueueFullAck: explainAcceptAck,
-		AcceptQueueFullRst: explainAcceptRst,
-		LastQuarter:        explainLastQuarter,
-		PAWSPassive:        explainPAWSPassive,
-		PAWSTimewait:       explainPAWSTimewait,
-		TimewaitSeq:        explainTimewaitSeq,
-		SynToEstablished:   explainSynToEstablished,
-		SynToSynRecv:       explainSynToSynRecv,
-		DeferAccept:        explainDeferAccept,
-		BacklogZero:        explainBacklogZero,
-		BacklogTruncated:   explainBacklogTruncated,
-		BroadcastDst:       explainBroadcast,
-		LSMReject:          explainLSM,
-		RequestFailure:     explainRequestFailure,
-		BadChecksum:        explainBadChecksum,
-		PreTCPDrop:         explainPreTCP,
-		RxDrop:             explainRxDrop,
-		SynAckLost:         explainSynAckLost,
-		ClosedPort:         explainClosedPort,
-		ClientNeverAcked:   explainClientNeverAcked,
-		Unknown:            explainUnknown,
-	}
 }
 
 const persist = "(persist in /etc/sysctl.d/99-halfopen.conf)"
@@ -165,7 +136,7 @@ func (m Model) somaxconnStepAs(action, why string) FixStep {
 	}
 	why += fmt.Sprintf(" This kernel's default somaxconn is %d, so a larger application backlog is silently cut to it.", m.SomaxconnDefault)
 	if m.BacklogFieldBits == 16 && !m.SomaxconnClamped {
-		why += " Keep it ≤ 65535: this kernel stores the backlog in 16 bits without a sysctl clamp, so larger values wrap (B14)."
+		why += " Keep it ≤ 65535: this kernel stores the backlog in 16 bits without a sysctl clamp, so larger values wrap (branch backlog_truncated)."
 	}
 	return FixStep{Action: action, Command: cmd, Why: why}
 }
@@ -205,7 +176,7 @@ func acceptQueueFix(m Model) []FixStep {
 func acceptQueueWontFix() []string {
 	return []string{
 		"raising net.ipv4.tcp_max_syn_backlog (it sizes the SYN queue, not the accept queue)",
-		"enabling tcp_syncookies or changing tcp_max_syncookies (the accept-queue test is made after the cookie decision and again at the ACK)",
+		"enabling tcp_syncookies (the accept-queue test is made after the cookie decision and again at the ACK)",
 		"changing somaxconn without restarting the application (the backlog is fixed at listen())",
 	}
 }
@@ -251,11 +222,11 @@ func explainSynQueueFull(m Model, e *Explanation) {
 	e.Signature = "The client's SYN and its retransmissions (same ISN, client backoff) get no SYN-ACK while many other handshakes to the same port are half-open (SYN-ACK sent, no ACK yet, SYN-ACKs being retransmitted by timer). Drops are bursty: a later retransmission of the same SYN can succeed once qlen falls. No cookie-shaped SYN-ACKs, since cookies are off."
 	conf := "tcp_syncookies=0 (with 1 or 2 the answer is a cookie: branch syncookies). `ss -n state syn-recv sport = :PORT | wc -l` ≈ Qs during the drops."
 	switch m.SynQueueFormula {
-	case synqF1, synqF2:
+	case SynQueueByMaxSynBacklog, SynQueueByFirstBacklog:
 		conf += " This kernel shows the SYN-queue size nowhere: compute Qs from the first listen() backlog and tcp_max_syn_backlog."
-	case synqF3:
+	case SynQueueIsBacklog:
 		conf += " ss -ltn Send-Q = B = Qs."
-	case synqF4:
+	case SynQueueIsBacklogPlus1:
 		conf += " ss -ltn Send-Q = B, Qs = Send-Q+1."
 	}
 	if log := m.floodLog(false); log != "" {
@@ -264,14 +235,14 @@ func explainSynQueueFull(m Model, e *Explanation) {
 	e.Confirm = conf
 	e.Fix = []FixStep{syncookiesStep(m, "With cookies a full SYN queue answers statelessly instead of dropping; this is the protection against SYN floods.")}
 	switch m.SynQueueFormula {
-	case synqF1:
+	case SynQueueByMaxSynBacklog:
 		e.Fix = append(e.Fix, FixStep{
 			Action:  "Raise net.ipv4.tcp_max_syn_backlog",
 			Command: "sysctl -w net.ipv4.tcp_max_syn_backlog=4096 " + persist,
 			Why:     "On 2.6.18/2.6.19 the SYN queue is sized only from tcp_max_syn_backlog (next power of two ≥ max(64, M)); the listen backlog does not size it.",
 		}, restartStep("the SYN table is allocated when the socket starts listening."))
 		e.WontFix = []string{"raising net.core.somaxconn or the listen() backlog (they size only the accept queue on this kernel)"}
-	case synqF2:
+	case SynQueueByFirstBacklog:
 		e.Fix = append(e.Fix,
 			FixStep{Action: "Raise net.ipv4.tcp_max_syn_backlog", Command: "sysctl -w net.ipv4.tcp_max_syn_backlog=4096 " + persist,
 				Why: "Here Qs = roundup_pow_of_two(max(8, min(B1, M)) + 1): the smaller of the first listen() backlog and tcp_max_syn_backlog decides."},
@@ -296,7 +267,7 @@ func explainSynQueueFull(m Model, e *Explanation) {
 		Why:     fmt.Sprintf("A request whose client never ACKs occupies the SYN queue for %s at the default 5 retries (R0 = %s); 2 retries free it after %s.", secs(m.SynAckLifetime(5)), m.rtoText(), secs(m.SynAckLifetime(2))),
 	})
 	e.Notes = append(e.Notes, "SYNs that recycle a TIME-WAIT socket (same 4-tuple, newer sequence/timestamp) bypass this check in every era.")
-	if m.SynQueueFormula == synqF2 {
+	if m.SynQueueFormula == SynQueueByFirstBacklog {
 		e.Notes = append(e.Notes, "Qs can exceed tcp_max_syn_backlog (up to about 2·M) because of the +1 and the power-of-two rounding.")
 	}
 	if m.BacklogZeroDrops {
@@ -312,7 +283,7 @@ func explainSynQueueFull(m Model, e *Explanation) {
 func explainSyncookies(m Model, e *Explanation) {
 	cond := fmt.Sprintf("tcp_syncookies=1 and the SYN queue is full (qlen ≥ Qs, %s): the kernel answers with a cookie SYN-ACK and keeps no request.", m.qsFormula())
 	if m.SyncookiesAlways {
-		cond += " With tcp_syncookies=2 every non-TW SYN is answered this way regardless of the queue (B03, no flood log)."
+		cond += " With tcp_syncookies=2 every non-TW SYN is answered this way regardless of the queue, and no flood message is logged."
 	}
 	e.Condition = cond
 	e.Functions = append(append(connRequestFns(m), floodFn(m)...), "cookie_v4_init_sequence / cookie_v4_check (net/ipv4/syncookies.c)")
@@ -360,10 +331,10 @@ func explainSyncookies(m Model, e *Explanation) {
 			Why: "Cookies are not a drop: they keep answering when the SYN queue overflows; turning them off converts these answers into syn_queue_full drops."},
 	}
 	switch m.SynQueueFormula {
-	case synqF1:
+	case SynQueueByMaxSynBacklog:
 		e.Fix = append(e.Fix, FixStep{Action: "Raise net.ipv4.tcp_max_syn_backlog so cookies stay the exception", Command: "sysctl -w net.ipv4.tcp_max_syn_backlog=4096 " + persist,
 			Why: "Cookie connections lose window scaling and SACK on this kernel; a larger SYN queue avoids them under normal load."})
-	case synqF2:
+	case SynQueueByFirstBacklog:
 		e.Fix = append(e.Fix, FixStep{Action: "Raise tcp_max_syn_backlog and the listen backlog so cookies stay the exception", Command: "sysctl -w net.ipv4.tcp_max_syn_backlog=4096; raise somaxconn and the application backlog; restart the application",
 			Why: "Qs = roundup_pow_of_two(max(8, min(B1, M)) + 1) is fixed at the first listen()."})
 	default:
@@ -375,7 +346,7 @@ func explainSyncookies(m Model, e *Explanation) {
 			Why: "Mode 2 makes every handshake a cookie: no SYN-ACK retransmission and options only through timestamps."})
 	}
 	e.WontFix = []string{"setting tcp_syncookies=0 (turns these answers into drops)", "tcp_abort_on_overflow"}
-	if m.SynQueueFormula == synqF3 || m.SynQueueFormula == synqF4 {
+	if m.SynQueueFormula == SynQueueIsBacklog || m.SynQueueFormula == SynQueueIsBacklogPlus1 {
 		e.WontFix = append(e.WontFix, "raising only tcp_max_syn_backlog (4.4+: the SYN queue is B)")
 	}
 	e.Notes = append(e.Notes,
@@ -500,13 +471,13 @@ func explainLastQuarter(m Model, e *Explanation) {
 		Why:     "The rule fires when qlen > M − M/4; with M ≥ 4/3·Qs the SYN queue fills before it can.",
 	}
 	switch m.SynQueueFormula {
-	case synqF1:
+	case SynQueueByMaxSynBacklog:
 		raise.Why = "On 2.6.18 Qs ≥ M always, so the rule fires before the queue is full whatever M is; a larger M only moves the threshold up (M − M/4)."
-	case synqF2:
+	case SynQueueByFirstBacklog:
 		raise.Why = "Here Qs = roundup_pow_of_two(max(8, min(B1, M)) + 1) can reach ~2·M; making M ≥ 2·B1 keeps Qs − 1 below M − M/4. Restart the application afterwards (≤4.3 sizes the table at listen())."
-	case synqF3:
+	case SynQueueIsBacklog:
 		raise.Why = "Here Qs = B, so M ≥ 4/3·B (e.g. B=4096 → M ≥ 5462) keeps the rule from firing before the queue is full."
-	case synqF4:
+	case SynQueueIsBacklogPlus1:
 		raise.Why = "Here Qs = B+1, so M ≥ 4/3·(B+1) keeps the rule from firing before the queue is full."
 	}
 	e.Fix = []FixStep{
@@ -531,8 +502,7 @@ func explainPAWSPassive(m Model, e *Explanation) {
 	} else {
 		e.Functions = append(e.Functions, "inet_getpeer (net/ipv4/inetpeer.c)")
 	}
-	if !m.TwRecycle {
-		e.Applies = false
+	if !e.Applies {
 		e.Condition = "Not possible on this kernel: tcp_tw_recycle and the PAWSPassive test were removed in 4.12 (4396e46187ca); the sysctl key and the PAWSPassive counter no longer exist."
 		e.Counters = []string{"none: TcpExtPAWSPassive does not exist from 4.12"}
 		e.Signature = "Does not occur. TSval regressions per client IP on this kernel matter only for a SYN hitting a TIME-WAIT socket of the same 4-tuple (paws_timewait)."
@@ -685,10 +655,9 @@ func explainDeferAccept(m Model, e *Explanation) {
 
 func explainBacklogZero(m Model, e *Explanation) {
 	e.Functions = append(append(connRequestFns(m), queueFns(m)...), floodFn(m)...)
-	if !m.BacklogZeroDrops {
-		e.Applies = false
+	if !e.Applies {
 		switch m.SynQueueFormula {
-		case synqF4:
+		case SynQueueIsBacklogPlus1:
 			e.Condition = "Not on this kernel: with 3479c7549fb1 (6.13, and 5.4.290/5.10.234/5.15.177/6.1.125/6.6.72/6.12.10) the SYN queue holds B+1 requests, so listen(fd, 0) still admits one pending handshake and one queued connection."
 		default:
 			e.Condition = "Not on this kernel: before 4.4 the SYN queue is sized with a minimum of 16 (or from tcp_max_syn_backlog), so B = 0 only limits the accept queue to one connection (see accept_queue_full_syn/ack)."
@@ -719,8 +688,7 @@ func explainBacklogZero(m Model, e *Explanation) {
 
 func explainBacklogTruncated(m Model, e *Explanation) {
 	e.Functions = []string{"__sys_listen / sys_listen (net/socket.c)", "inet_listen (net/ipv4/af_inet.c) — stores sk_max_ack_backlog", "sysctl net.core.somaxconn (net/core/sysctl_net_core.c)"}
-	if m.BacklogFieldBits != 16 || m.SomaxconnClamped {
-		e.Applies = false
+	if !e.Applies {
 		if m.BacklogFieldBits != 16 {
 			e.Condition = "Not on this kernel: sk_max_ack_backlog is 32 bits (4.1+), so a somaxconn above 65535 is stored as is."
 		} else {
@@ -764,8 +732,7 @@ func explainBroadcast(m Model, e *Explanation) {
 
 func explainLSM(m Model, e *Explanation) {
 	e.Functions = append(connRequestFns(m), "security_inet_conn_request (security/security.c)")
-	if !m.lsm() {
-		e.Applies = false
+	if !e.Applies {
 		e.Condition = "Not on this kernel: 2.6.18's tcp_v4_conn_request has no security_inet_conn_request hook."
 		e.Counters = []string{"not applicable"}
 		e.Signature = "Not applicable."
@@ -823,7 +790,7 @@ func explainBadChecksum(m Model, e *Explanation) {
 
 func explainPreTCP(m Model, e *Explanation) {
 	socketLevel := m.socketFilterText()
-	e.Condition = "The SYN reached the host (it is in the capture) but was dropped before the listener: an iptables/nftables DROP (B19), conntrack table full or an INVALID-state rule (B20), rp_filter failure / destination not local / frame not for this host / bad IP header (B21), or a socket-level filter — " + socketLevel + " (B18)."
+	e.Condition = "The SYN reached the host (it is in the capture) but was dropped before the listener: an iptables/nftables DROP, conntrack table full or an INVALID-state rule, rp_filter failure / destination not local / frame not for this host / bad IP header, or a socket-level filter — " + socketLevel + "."
 	e.Functions = []string{"netfilter hooks NF_INET_PRE_ROUTING / NF_INET_LOCAL_IN", "nf_conntrack_in (net/netfilter/nf_conntrack_core.c)", "fib_validate_source (net/ipv4/fib_frontend.c)", "tcp_v4_rcv / tcp_v4_do_rcv (net/ipv4/tcp_ipv4.c)"}
 	c := []string{"netfilter and conntrack drops move no TCP counter: use iptables -L -v -n / nft list ruleset counters and conntrack -S (drop, early_drop, invalid)"}
 	c = append(c, m.Counters(PreTCPDrop)...)
@@ -851,7 +818,7 @@ func explainRxDrop(m Model, e *Explanation) {
 	e.Condition = "The SYN was dropped by the NIC RX ring/driver/XDP or by the per-CPU softnet backlog (over net.core.netdev_max_backlog, with RPS/netif_rx) — before the AF_PACKET tap."
 	e.Functions = []string{"enqueue_to_backlog (net/core/dev.c)", "driver RX ring / XDP program"}
 	e.Counters = []string{"no nstat counter: /proc/net/softnet_stat column 2 (softnet), ip -s link RX dropped/missed, ethtool -S rx_missed_errors / rx_no_buffer_count / rx_fifo_errors"}
-	e.Signature = "Not visible in a server-side capture at all. If the SYN is present in a capture taken on the server, this branch is ruled out (B24); it remains possible only for captures taken upstream (SPAN/TAP/LB), or when the server capture shows a client SYN retransmission without the earlier SYN."
+	e.Signature = "Not visible in a server-side capture at all. If the SYN is present in a capture taken on the server, this branch is ruled out; it remains possible only for captures taken upstream (SPAN/TAP/LB), or when the server capture shows a client SYN retransmission without the earlier SYN."
 	e.Confirm = "softnet_stat dropped column or NIC drop counters rising during the incident."
 	e.Fix = []FixStep{
 		{Action: "Enlarge the NIC RX ring", Command: "ethtool -G <if> rx 4096", Why: "Bursts overflow a small ring before the kernel polls it."},

@@ -26,49 +26,49 @@ type eraClue struct {
 
 // Ordered from the most to the least reliable; on conflict a later clue is reported and ignored.
 var eraClues = []eraClue{
-	{key: "net.ipv4.tcp_tw_recycle", sysctl: true, presLo: Era2618, presHi: Era410, absLo: Era412, absHi: Era613,
+	{key: SysctlTwRecycle, sysctl: true, presLo: Era2618, presHi: Era410, absLo: Era412, absHi: Era613,
 		why: "tcp_tw_recycle removed in 4.12 (4396e46187ca)"},
-	{key: "net.ipv4.tcp_syn_linear_timeouts", sysctl: true, presLo: Era412, presHi: Era613, absLo: Era2618, absHi: Era412,
+	{key: SysctlSynLinearTimeouts, sysctl: true, presLo: Era412, presHi: Era613, absLo: Era2618, absHi: Era412,
 		why: "tcp_syn_linear_timeouts added in 6.5 (ccce324dabfe)"},
-	{key: "net.ipv4.tcp_rto_max_ms", sysctl: true, presLo: Era613, presHi: Era613,
+	{key: SysctlRtoMaxMs, sysctl: true, presLo: Era613, presHi: Era613,
 		why: "tcp_rto_max_ms added around 6.15 (UNVERIFIED exact release)"},
-	{key: "net.ipv4.tcp_migrate_req", sysctl: true, presLo: Era412, presHi: Era613, absLo: Era2618, absHi: Era412,
+	{key: SysctlMigrateReq, sysctl: true, presLo: Era412, presHi: Era613, absLo: Era2618, absHi: Era412,
 		why: "tcp_migrate_req added in 5.14"},
-	{key: "net.ipv4.tcp_invalid_ratelimit", sysctl: true, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
+	{key: SysctlInvalidRatelimit, sysctl: true, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
 		why: "tcp_invalid_ratelimit added around 4.0"},
-	{key: "net.ipv4.tcp_challenge_ack_limit", sysctl: true, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
+	{key: SysctlChallengeACKLimit, sysctl: true, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
 		why: "tcp_challenge_ack_limit added in 3.6 (RFC 5961)"},
-	{key: "TcpExtPAWSTimewait", presLo: Era613, presHi: Era613,
+	{key: CounterPAWSTimewait, presLo: Era613, presHi: Era613,
 		why: "PAWSTimewait counter added in 6.16 (c449d5f3a3d7)"},
-	{key: "TcpExtPAWSOldAck", presLo: Era613, presHi: Era613,
+	{key: CounterPAWSOldAck, presLo: Era613, presHi: Era613,
 		why: "PAWSOldAck counter added around 6.16"},
-	{key: "TcpExtPAWSPassive", presLo: Era2618, presHi: Era410, absLo: Era412, absHi: Era613,
+	{key: CounterPAWSPassive, presLo: Era2618, presHi: Era410, absLo: Era412, absHi: Era613,
 		why: "PAWSPassive counter removed with tcp_tw_recycle in 4.12"},
-	{key: "TcpExtTCPMigrateReqSuccess", presLo: Era412, presHi: Era613,
+	{key: CounterMigrateReqSuccess, presLo: Era412, presHi: Era613,
 		why: "TCPMigrateReq* counters added in 5.14 (present 5.15.85, absent 5.10.89)"},
-	{key: "TcpExtTCPAORequired", presLo: Era412, presHi: Era613,
+	{key: CounterAORequired, presLo: Era412, presHi: Era613,
 		why: "TCP-AO counters added around 6.7"},
-	{key: "TcpExtTCPRcvQDrop", presLo: Era412, presHi: Era613,
+	{key: CounterRcvQDrop, presLo: Era412, presHi: Era613,
 		why: "TCPRcvQDrop added around 4.19"},
-	{key: "TcpExtPFMemallocDrop", presLo: Era410, presHi: Era613,
+	{key: CounterPFMemallocDrop, presLo: Era410, presHi: Era613,
 		why: "PFMemallocDrop added between 4.9.115 and 4.11"},
-	{key: "TcpExtTCPACKSkippedSynRecv", presLo: Era310, presHi: Era613,
+	{key: CounterACKSkippedSynRecv, presLo: Era310, presHi: Era613,
 		why: "TCPACKSkipped* counters added around 4.0 (RHEL7 may have backports)"},
-	{key: "TcpExtTCPReqQFullDrop", presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era2632,
+	{key: CounterReqQFullDrop, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era2632,
 		why: "TCPReqQFullDrop added around 3.2 (present in RHEL7, not in RHEL6); a 3.1 kernel also lacks it"},
-	{key: "TcpInCsumErrors", presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
+	{key: CounterInCsumErrors, presLo: Era310, presHi: Era613, absLo: Era2618, absHi: Era310,
 		why: "InCsumErrors added in 3.10"},
-	{key: "TcpExtTCPFastOpenListenOverflow", presLo: Era310, presHi: Era613,
+	{key: CounterFastOpenListenOver, presLo: Era310, presHi: Era613,
 		why: "TCP Fast Open listener counters from 3.8"},
-	{key: "TcpExtTCPChallengeACK", presLo: Era310, presHi: Era613,
+	{key: CounterChallengeACK, presLo: Era310, presHi: Era613,
 		why: "challenge ACK counters from 3.6 (a RHEL6 backport is possible, UNVERIFIED)"},
-	{key: "TcpExtTCPDeferAcceptDrop", presLo: Era2632, presHi: Era613,
+	{key: CounterDeferAcceptDrop, presLo: Era2632, presHi: Era613,
 		why: "TCPDeferAcceptDrop exists from 3.0 (absent in 2.6.18)"},
-	{key: "TcpExtIPReversePathFilter", presLo: Era2632, presHi: Era613,
+	{key: CounterIPReversePathFilter, presLo: Era2632, presHi: Era613,
 		why: "IPReversePathFilter exists from 3.0"},
 }
 
-// InferEra narrows the server's kernel era from snapshot evidence (§10). Any argument may be
+// InferEra narrows the server's kernel era from snapshot evidence (docs/kernel-eras.md#inferring-the-era). Any argument may be
 // nil/zero. sysctlHas reports whether a sysctl key exists (queried dotted, e.g.
 // "net.ipv4.tcp_tw_recycle", and slashed, "net/ipv4/tcp_tw_recycle"); counterHas whether an nstat
 // counter exists (queried as "TcpExtPAWSPassive" and as the bare field "PAWSPassive").
@@ -121,8 +121,8 @@ func InferEra(sysctlHas, counterHas func(string) bool, synAckRTO time.Duration) 
 		}
 		return false
 	}
-	sysComplete := sysHas("net.core.somaxconn") || sysHas("net.ipv4.tcp_syncookies")
-	ctrComplete := ctrHas("TcpExtSyncookiesSent") && ctrHas("TcpExtPAWSActive")
+	sysComplete := sysHas(SysctlSomaxconn) || sysHas(SysctlSyncookies)
+	ctrComplete := ctrHas(CounterSyncookiesSent) && ctrHas(CounterPAWSActive)
 
 	for _, c := range eraClues {
 		has, complete, kind := ctrHas(c.key), ctrComplete, "nstat counter"
@@ -139,9 +139,9 @@ func InferEra(sysctlHas, counterHas func(string) bool, synAckRTO time.Duration) 
 
 	switch {
 	case synAckRTO >= 700*time.Millisecond && synAckRTO < 2*time.Second:
-		apply(fmt.Sprintf("first SYN-ACK retransmission after %v ≈ 1 s initial RTO (3.1+ or RHEL6; F10)", synAckRTO.Round(time.Millisecond)), Era2632, Era613)
+		apply(fmt.Sprintf("first SYN-ACK retransmission after %v ≈ 1 s initial RTO (3.1+ or RHEL6)", synAckRTO.Round(time.Millisecond)), Era2632, Era613)
 	case synAckRTO >= 2*time.Second && synAckRTO <= 5*time.Second:
-		apply(fmt.Sprintf("first SYN-ACK retransmission after %v ≈ 3 s initial RTO (≤3.0 vanilla or RHEL5; F10)", synAckRTO.Round(time.Millisecond)), Era2618, Era2632)
+		apply(fmt.Sprintf("first SYN-ACK retransmission after %v ≈ 3 s initial RTO (≤3.0 vanilla or RHEL5)", synAckRTO.Round(time.Millisecond)), Era2618, Era2632)
 	}
 	return EraRange{eraNames[lo], eraNames[hi]}, clues
 }

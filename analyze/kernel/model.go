@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Era names, in order (see Eras).
+// Era names, in order (see Eras). docs/kernel-eras.md describes each era.
 const (
 	Era2618   = "2.6.18"    // RHEL5; covers < 2.6.20
 	Era2632   = "2.6.32"    // 2.6.20 – 3.0, incl. RHEL6
@@ -16,12 +16,19 @@ const (
 	Era412    = "4.12-6.12" // incl. RHEL8/9/10
 	Era613    = "6.13+"     // Qs = B+1
 	eraCount  = 7
-	synqF1    = "F1"
-	synqF2    = "F2"
-	synqF3    = "F3"
-	synqF4    = "F4"
 	rtoMax    = 120 * time.Second // TCP_RTO_MAX
 	defRetris = 5                 // default tcp_synack_retries in every era
+)
+
+// SYN queue formulas (Model.SynQueueFormula): how the kernel sizes the SYN
+// queue Qs, docs/kernel-eras.md#syn-queue-capacity. The values are the
+// feature boundaries F1–F4 of docs/kernel-eras.md#f1; they label the model
+// and never appear in text a user reads.
+const (
+	SynQueueByMaxSynBacklog = "F1" // ≤2.6.19: a power of two ≥ max(64, tcp_max_syn_backlog)
+	SynQueueByFirstBacklog  = "F2" // 2.6.20–4.3: roundup_pow_of_two(max(8, min(B1, M)) + 1)
+	SynQueueIsBacklog       = "F3" // 4.4–6.12: Qs = B
+	SynQueueIsBacklogPlus1  = "F4" // 6.13+ and the January 2025 stables: Qs = B+1
 )
 
 var eraNames = [eraCount]string{Era2618, Era2632, Era310, Era44, Era410, Era412, Era613}
@@ -44,6 +51,10 @@ func eraIndex(name string) int {
 
 // Model is what the analyzer needs to know about one kernel: timers, queue rules, which branches
 // exist and which counters they move. Build it with ModelFor or Representative.
+//
+// In the comments of this file Fn is feature boundary n of docs/kernel-eras.md (anchor #fn, e.g.
+// docs/kernel-eras.md#f10) and Bnn a catalogue entry of docs/kernel-branches.md (#bnn); [SRC] and
+// [ML] say a fact was read in kernel source or in mailing-list/commit text.
 type Model struct {
 	Version Version
 	Era     string
@@ -51,12 +62,12 @@ type Model struct {
 	// Timers
 	SynAckRTO          time.Duration // initial SYN-ACK RTO (F10)
 	SynAckRetries      int           // default tcp_synack_retries (5)
-	CentralSynAckTimer bool          // ≤3.19: 200 ms scan timer, retransmits may be late (§7.1, F12)
+	CentralSynAckTimer bool          // ≤3.19: 200 ms scan timer, retransmits may be late (F12; docs/kernel-eras.md#timers)
 	ClientSynRetries   int           // default tcp_syn_retries of this kernel as a client (F11)
 	LinearSynTimeouts  int           // 4 from 6.5 (tcp_syn_linear_timeouts, F32), else 0
 	// Queues
 	YoungRule         bool   // SYN dropped on full accept queue only when young > 1 (F6/F7)
-	SynQueueFormula   string // "F1".."F4" (§1)
+	SynQueueFormula   string // one of the SynQueue… formulas
 	BacklogZeroDrops  bool   // B=0 drops every SYN with cookies off (B13)
 	SomaxconnDefault  int    // 128 up to 5.3, 4096 from 5.4 (F28)
 	SomaxconnClamped  bool   // sysctl refuses somaxconn > 65535 (F31)
@@ -110,7 +121,7 @@ var f4Stable = map[[2]int]int{
 
 // ModelFor builds the model for a concrete version. The era is chosen by kernel series (every
 // version maps to exactly one era: 2.6.19 → "2.6.18", 3.0 → "2.6.32", 4.0 → "3.10" …), but every
-// field is computed from the exact version and distro, applying each §1 boundary separately.
+// field is computed from the exact version and distro, applying each feature boundary (docs/kernel-eras.md#feature-boundaries) separately.
 // RHEL kernels (Distro elN) get the behaviour the spec read in the RHEL trees (RHEL6 642, RHEL7
 // 1160, RHEL8 240); later RHEL8+ kernels are modelled by their base version with a caveat.
 func ModelFor(v Version) Model {
@@ -125,7 +136,7 @@ func ModelFor(v Version) Model {
 	if v.Distro == "" && v.Patch == 0 && v.Stable == 0 && strings.ContainsAny(strings.TrimPrefix(v.Release, v.numeric()), "-+~_") &&
 		(v.atLeast(3, 0) || v.series(2, 6)) {
 		cav = append(cav, "release "+v.Release+" carries a distribution ABI suffix with patch level 0: the stable point "+
-			"release (and so stable backports such as F7 in 4.4.178 or F4 in 5.15.177) is unknown; prefer sysctl/nstat evidence")
+			"release (and so stable backports such as the SYN drop on a full accept queue in 4.4.178 or the B+1 SYN queue in 5.15.177) is unknown; prefer sysctl/nstat evidence")
 	}
 
 	// F10: initial SYN-ACK (and SYN) RTO. 9ad7c049f0f7 → 3.1 [ML]. RHEL6 642 already 1 s [SRC];
@@ -140,7 +151,7 @@ func ModelFor(v Version) Model {
 		cav = append(cav, "RHEL6: 1 s TCP_TIMEOUT_INIT was read in 2.6.32-642 (RHEL 6.8); which earlier RHEL6 minor release first had it is UNVERIFIED")
 	}
 	if el5 {
-		cav = append(cav, "RHEL5: only vanilla 2.6.18 was read; RHEL5 backports (SYN-table sizing, Send-Q, RTO) are UNVERIFIED — 3 s RTO and F1 assumed")
+		cav = append(cav, "RHEL5: only vanilla 2.6.18 was read; RHEL5 backports (SYN-table sizing, Send-Q, RTO) are UNVERIFIED — 3 s RTO and the 2.6.18 SYN-queue sizing assumed")
 	}
 
 	// F12: central listener timer until 3.19, per-request timers from 4.1 (fa76ce7328b2).
@@ -181,19 +192,19 @@ func ModelFor(v Version) Model {
 	// SYN queue formula F1–F4.
 	switch {
 	case !ge(2, 6, 20): // includes RHEL5 (UNVERIFIED whether RHEL5 backported F2)
-		m.SynQueueFormula = synqF1
+		m.SynQueueFormula = SynQueueByMaxSynBacklog
 	case !ge(4, 4): // includes RHEL6, RHEL7
-		m.SynQueueFormula = synqF2
+		m.SynQueueFormula = SynQueueByFirstBacklog
 	case ge(6, 13):
-		m.SynQueueFormula = synqF4
+		m.SynQueueFormula = SynQueueIsBacklogPlus1
 	default:
-		m.SynQueueFormula = synqF3
+		m.SynQueueFormula = SynQueueIsBacklog
 		if p, ok := f4Stable[[2]int{v.Major, v.Minor}]; ok && v.Patch >= p {
-			m.SynQueueFormula = synqF4
+			m.SynQueueFormula = SynQueueIsBacklogPlus1
 		}
 	}
-	m.BacklogZeroDrops = m.SynQueueFormula == synqF3
-	if m.SynQueueFormula == synqF3 && (v.Distro == "el9" || v.Distro == "el10") {
+	m.BacklogZeroDrops = m.SynQueueFormula == SynQueueIsBacklog
+	if m.SynQueueFormula == SynQueueIsBacklog && (v.Distro == "el9" || v.Distro == "el10") {
 		cav = append(cav, "RHEL9/10: whether Red Hat backported 3479c7549fb1 (SYN queue full ⇔ qlen > B) is UNVERIFIED; modelled as the base version (qlen ≥ B)")
 	}
 
@@ -226,7 +237,7 @@ func ModelFor(v Version) Model {
 		m.SomaxconnClamped = false
 	}
 	if v.series(3, 9) {
-		cav = append(cav, "3.9: whether the somaxconn clamp (F31) is present is UNVERIFIED; modelled unclamped")
+		cav = append(cav, "3.9: whether sysctl refuses somaxconn > 65535 is UNVERIFIED; modelled unclamped")
 	}
 
 	// F18: kernel default tcp_syncookies (distributions often set 1 in sysctl.conf).
@@ -260,7 +271,7 @@ func ModelFor(v Version) Model {
 		cav = append(cav, "RHEL6: RFC 5961 challenge ACKs may have been backported (UNVERIFIED); modelled as vanilla 2.6.32")
 	}
 	if v.Distro == "el8" || v.Distro == "el9" || v.Distro == "el10" {
-		cav = append(cav, strings.ToUpper(v.Distro[:2])+v.Distro[2:]+": modelled by its base version; Red Hat backports can move any boundary — prefer sysctl/nstat evidence (§10)")
+		cav = append(cav, strings.ToUpper(v.Distro[:2])+v.Distro[2:]+": modelled by its base version; Red Hat backports can move any boundary — prefer sysctl/nstat evidence")
 	}
 
 	m.Caveats = cav
@@ -341,12 +352,12 @@ func (m Model) sendQShowsBacklog() bool { return m.Version.atLeast(2, 6, 24) }
 // qsExample renders the SYN queue capacity formula of this model with an example.
 func (m Model) qsFormula() string {
 	switch m.SynQueueFormula {
-	case synqF1:
+	case SynQueueByMaxSynBacklog:
 		return "Qs = smallest power of two ≥ max(64, tcp_max_syn_backlog), independent of the listen backlog (e.g. M=1024 → Qs=1024)"
-	case synqF2:
+	case SynQueueByFirstBacklog:
 		return fmt.Sprintf("Qs = roundup_pow_of_two(max(8, min(B1, tcp_max_syn_backlog)) + 1), B1 = backlog at the first listen(), minimum 16 (e.g. B1=128, M=256 → %d; B1=511, M=1024 → %d; B1=5 → %d)",
 			m.SynQueueCapacity(128, 256), m.SynQueueCapacity(511, 1024), m.SynQueueCapacity(5, 1024))
-	case synqF3:
+	case SynQueueIsBacklog:
 		return "Qs = B = min(listen backlog, net.core.somaxconn): the SYN queue is full when qlen ≥ B (B=0 ⇒ always full)"
 	default:
 		return "Qs = B+1 with B = min(listen backlog, net.core.somaxconn): the SYN queue is full when qlen > B (B=0 still admits one request)"
@@ -365,7 +376,7 @@ func (m Model) offsetsText() string {
 	return strings.Join(parts, ", ") + " s"
 }
 
-// floodLog returns the "Possible SYN flooding" dmesg text for this kernel (§5.4), or "" when the
+// floodLog returns the "Possible SYN flooding" dmesg text for this kernel (docs/kernel-counters.md#kernel-log), or "" when the
 // kernel logs nothing in that mode. the port/address are written as <port>/<addr> placeholders.
 func (m Model) floodLog(cookies bool) string {
 	v := m.Version

@@ -8,7 +8,7 @@ import (
 
 func model(s string) Model { return ModelFor(mustVersion(s)) }
 
-// One row per feature boundary of §1 that the model encodes: the version just before and just
+// One row per feature boundary (docs/kernel-eras.md#feature-boundaries) that the model encodes: the version just before and just
 // after it, and the field that must flip.
 func TestModelForBoundaries(t *testing.T) {
 	type row struct {

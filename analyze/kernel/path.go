@@ -2,157 +2,48 @@ package kernel
 
 import "fmt"
 
-// Check is one test a SYN meets on its way to (and inside) the listener, in the order of §3.
+// Check is one test a SYN meets on its way to (and inside) the listener, in the order of
+// docs/kernel-eras.md#check-order.
 type Check struct {
 	Branch    string   // branch name from the vocabulary
 	Condition string   // plain words, this era
 	Counters  []string // nstat names moved in this era (empty when none, e.g. 2.6.x SYN-time drops)
-	Log       string   // dmesg text if any in this era (§5.4), else ""
+	Log       string   // dmesg text if any in this era (docs/kernel-counters.md#kernel-log), else ""
 }
 
-// nstat counter names used below.
-const (
-	cListenDrops     = "TcpExtListenDrops"
-	cListenOverflows = "TcpExtListenOverflows"
-	cReqQFullDrop    = "TcpExtTCPReqQFullDrop"
-	cReqQFullCookies = "TcpExtTCPReqQFullDoCookies"
-	cCookiesSent     = "TcpExtSyncookiesSent"
-	cCookiesRecv     = "TcpExtSyncookiesRecv"
-	cCookiesFailed   = "TcpExtSyncookiesFailed"
-	cEmbryonicRsts   = "TcpExtEmbryonicRsts"
-	cPAWSPassive     = "TcpExtPAWSPassive"
-	cPAWSEstab       = "TcpExtPAWSEstab"
-	cPAWSTimewait    = "TcpExtPAWSTimewait"
-	cACKSkippedTW    = "TcpExtTCPACKSkippedTimeWait"
-	cACKSkippedSR    = "TcpExtTCPACKSkippedSynRecv"
-	cAbortOnSyn      = "TcpExtTCPAbortOnSyn"
-	cSYNChallenge    = "TcpExtTCPSYNChallenge"
-	cChallengeACK    = "TcpExtTCPChallengeACK"
-	cAttemptFails    = "TcpAttemptFails"
-	cDeferAcceptDrop = "TcpExtTCPDeferAcceptDrop"
-	cInErrs          = "TcpInErrs"
-	cInCsumErrors    = "TcpInCsumErrors"
-	cMinTTLDrop      = "TcpExtTCPMinTTLDrop"
-	cBacklogDrop     = "TcpExtTCPBacklogDrop"
-	cPFMemallocDrop  = "TcpExtPFMemallocDrop"
-	cRPFilter        = "TcpExtIPReversePathFilter"
-	cIPInAddrErrors  = "IpInAddrErrors"
-	cIPInHdrErrors   = "IpInHdrErrors"
-	cIPInDiscards    = "IpInDiscards"
-	cMD5NotFound     = "TcpExtTCPMD5NotFound"
-	cMD5Unexpected   = "TcpExtTCPMD5Unexpected"
-	cAORequired      = "TcpExtTCPAORequired"
-	cAOBad           = "TcpExtTCPAOBad"
-	cSynRetrans      = "TcpExtTCPSynRetrans"
-	cRetransSegs     = "TcpRetransSegs"
-	cTimeouts        = "TcpExtTCPTimeouts"
-	cOutRsts         = "TcpOutRsts"
-)
-
-// Counters returns the nstat counters the branch moves in this model's era (nil when none, or for
-// a name outside the vocabulary). Non-MIB evidence (softnet_stat, ethtool, conntrack -S, iptables
-// counters) is described by Explain, not listed here.
+// Counters returns the nstat counters the branch moves in this model's era,
+// from the branch's record (nil when none, when the kernel does not have the
+// branch, or for a name outside the vocabulary). Non-MIB evidence
+// (softnet_stat, ethtool, conntrack -S, iptables counters) is described by
+// Explain, not listed here.
 func (m Model) Counters(branch string) []string {
-	var c []string
-	add := func(ok bool, names ...string) {
-		if ok {
-			c = append(c, names...)
-		}
+	b, ok := Lookup(branch)
+	if !ok || !b.Exists(m) {
+		return nil
 	}
-	switch branch {
-	case SynQueueFull:
-		add(m.ReqQFullCounters, cReqQFullDrop)
-		add(m.SynDropCounted, cListenDrops)
-	case Syncookies:
-		add(true, cCookiesSent)
-		add(m.ReqQFullCounters, cReqQFullCookies)
-		add(m.CookieCountsListenDrops, cListenDrops)
-		add(true, cCookiesRecv, cCookiesFailed)
-	case AcceptQueueFullSyn:
-		add(m.SynDropCounted, cListenOverflows, cListenDrops)
-	case AcceptQueueFullAck:
-		add(true, cListenOverflows, cListenDrops)
-	case AcceptQueueFullRst:
-		add(true, cListenOverflows, cListenDrops, cEmbryonicRsts, cOutRsts)
-	case LastQuarter:
-		add(m.SynDropCounted, cListenDrops)
-	case PAWSPassive:
-		add(m.TwRecycle, cPAWSPassive)
-		add(m.TwRecycle && m.SynDropCounted, cListenDrops)
-	case PAWSTimewait:
-		add(m.PAWSTimewaitCounter, cPAWSTimewait)
-		add(!m.PAWSTimewaitCounter, cPAWSEstab)
-		add(m.oowRateLimit(), cACKSkippedTW)
-	case TimewaitSeq:
-		add(m.oowRateLimit(), cACKSkippedTW)
-	case SynToEstablished:
-		add(!m.ChallengeACK, cAbortOnSyn)
-		add(m.ChallengeACK, cSYNChallenge, cChallengeACK)
-	case SynToSynRecv:
-		add(true, cAttemptFails, cEmbryonicRsts)
-		add(m.oowRateLimit(), cACKSkippedSR)
-	case DeferAccept:
-		add(m.threeZeroCounters(), cDeferAcceptDrop)
-	case BacklogZero:
-		add(m.BacklogZeroDrops, cReqQFullDrop, cListenDrops)
-	case BacklogTruncated:
-		if m.BacklogFieldBits == 16 && !m.SomaxconnClamped {
-			add(true, cListenOverflows, cListenDrops)
+	return m.moved(b.counters)
+}
+
+// moved filters counter rules for this model's kernel.
+func (m Model) moved(moves []CounterMove) []string {
+	var c []string
+	for _, mv := range moves {
+		if mv.In(m) {
+			c = append(c, mv.Name)
 		}
-	case BroadcastDst, RequestFailure:
-		add(m.SynDropCounted, cListenDrops)
-	case LSMReject:
-		add(m.lsm() && m.SynDropCounted, cListenDrops)
-	case BadChecksum:
-		add(true, cInErrs)
-		add(m.inCsumErrors(), cInCsumErrors)
-	case PreTCPDrop:
-		c = append(m.preTCPNetCounters(), m.preTCPSockCounters()...)
-	case RxDrop, Unknown:
-		return nil
-	case SynAckLost, ClientNeverAcked:
-		add(true, cRetransSegs, cTimeouts)
-		add(m.synRetransCounter(), cSynRetrans)
-	case ClosedPort:
-		add(true, cOutRsts)
-	default:
-		return nil
 	}
 	return c
 }
 
-// preTCPNetCounters: drops in IP input / routing (B21); netfilter and conntrack (B19/B20) move none.
-func (m Model) preTCPNetCounters() []string {
-	var c []string
-	if m.threeZeroCounters() {
-		c = append(c, cRPFilter)
-	}
-	return append(c, cIPInAddrErrors, cIPInHdrErrors, cIPInDiscards)
-}
+// preTCPNetCounters: drops in IP input and routing (docs/kernel-branches.md#b21).
+func (m Model) preTCPNetCounters() []string { return m.moved(preTCPNetMoves) }
 
-// preTCPSockCounters: socket-level filters in tcp_v4_rcv / tcp_v4_do_rcv (B18 minus checksum).
-func (m Model) preTCPSockCounters() []string {
-	var c []string
-	if m.threeZeroCounters() {
-		c = append(c, cMinTTLDrop)
-	}
-	if m.backlogDropCounter() {
-		c = append(c, cBacklogDrop)
-	}
-	if m.pfmemallocCounter() {
-		c = append(c, cPFMemallocDrop)
-	}
-	if m.md5() {
-		c = append(c, cMD5NotFound, cMD5Unexpected)
-	}
-	if m.tcpAO() {
-		c = append(c, cAORequired, cAOBad)
-	}
-	return c
-}
+// preTCPSockCounters: socket-level filters before the listener
+// (docs/kernel-branches.md#b18, checksum apart).
+func (m Model) preTCPSockCounters() []string { return m.moved(preTCPSockMoves) }
 
 // SYNPath returns, in order, the tests a SYN meets from the wire to a request sock in this era
-// (§3 and the B18–B23 prefix). Entries for checks that do not exist in this era are omitted.
+// (docs/kernel-eras.md#check-order, and before it docs/kernel-branches.md#b18 to #b23). Entries for checks that do not exist in this era are omitted.
 func (m Model) SYNPath() []Check {
 	var p []Check
 	add := func(branch, cond, log string) {

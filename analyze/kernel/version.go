@@ -17,7 +17,7 @@ type Version struct {
 	Major, Minor, Patch int
 	// Stable is the fourth component of 2.6.x.y releases (2.6.32.69 → 69), else 0.
 	// (Extra field, not in the original API sketch: without it 2.6.32 and 2.6.32.69
-	// could not be told apart, and they differ — see F31.)
+	// could not be told apart, and they differ — see docs/kernel-eras.md#f31.)
 	Stable  int
 	Release string // as given, e.g. "3.10.0-1160.el7.x86_64"
 	Distro  string // "el5".."el10", "" when vanilla/unknown
@@ -30,7 +30,7 @@ var (
 	reBuild  = regexp.MustCompile(`^[-.](\d+)`)
 )
 
-// rhelBase is the kernel series each RHEL major release ships (§1 distribution mapping).
+// rhelBase is the kernel series each RHEL major release ships (docs/kernel-eras.md#distributions).
 var rhelBase = map[string][3]int{
 	"el5":  {2, 6, 18},
 	"el6":  {2, 6, 32},

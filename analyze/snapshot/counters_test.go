@@ -399,8 +399,8 @@ func TestParseCountersForms(t *testing.T) {
 	}
 }
 
-// §8 of drop-branches.md: every netstat -s sentence it lists maps to its nstat name, in every
-// wording it gives.
+// The netstat -s (net-tools) sentences of the counters in docs/kernel-counters.md#counters: every
+// one maps to its nstat name, in every wording net-tools has used.
 func TestSection8Sentences(t *testing.T) {
 	sec8 := []struct{ section, line, name string }{
 		{"TcpExt", "N times the listen queue of a socket overflowed", "TcpExtListenOverflows"},

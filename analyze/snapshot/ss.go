@@ -15,7 +15,7 @@ type Listener struct {
 	Addr    netip.Addr // zero Addr for wildcard (0.0.0.0, *, ::, [::]); zone and "%dev" dropped
 	Port    uint16
 	RecvQ   int    // accept-queue length for LISTEN sockets
-	SendQ   int    // listen backlog (sk_max_ack_backlog) for LISTEN sockets, 2.6.24+; -1 for netstat input (§9)
+	SendQ   int    // listen backlog (sk_max_ack_backlog) for LISTEN sockets, 2.6.24+; -1 for netstat input (docs/kernel-counters.md#ss)
 	Process string // users:(("nginx",pid=1,fd=6)) as printed when -p was used (netstat: "1/nginx"), else ""
 	Drops   int64  // skmem d<N> when `ss -ltnm` output, else -1
 }
@@ -42,7 +42,7 @@ type ListenerPoint struct {
 // ParseSS reads one `ss -ltn[p][m]` output, or a time series: blocks separated by header lines that
 // are either `# <unix seconds[.fraction]>`, an RFC 3339 timestamp line (optionally after "# "), or
 // `date` output (e.g. "Tue Nov 25 12:00:01 UTC 2026", also with "# "). Also accept `netstat -lnt`
-// output (Send-Q there is NOT the backlog: SendQ = -1 for netstat input, see §9). The "State"
+// output (Send-Q there is NOT the backlog: SendQ = -1 for netstat input, see docs/kernel-counters.md#ss). The "State"
 // column may be absent (older ss) — both are handled. Without time headers, a repeated column
 // header also starts a new block (several outputs pasted one after the other).
 func ParseSS(r io.Reader, name string) (*SSSeries, error) {

@@ -96,7 +96,7 @@ func writeExplanation(w io.Writer, x kernel.Explanation, m kernel.Model) error {
 		}
 	}
 	p("%s — %s\n", x.Branch.Name, x.Branch.Title)
-	p("kernel: %s (era %s); catalogue: %s\n", m.Name, x.Era, strings.Join(x.Branch.IDs, ", "))
+	p("kernel: %s (era %s)\n", m.Name, x.Era)
 	if !x.Applies {
 		p("\nThis branch does not exist on this kernel.\n")
 	}
@@ -119,6 +119,7 @@ func writeExplanation(w io.Writer, x kernel.Explanation, m kernel.Model) error {
 	section("Fix, in this order", fixes...)
 	section("Will not fix it", x.WontFix...)
 	section("Notes", x.Notes...)
+	section("More", "Every era of this branch, with sources: "+x.Branch.DocRef()+" in the halfopen repository.")
 	return nil
 }
 
