@@ -524,7 +524,7 @@ func failureHeadline(r *Report) string {
 	worst := r.Listeners[0]
 	s := fmt.Sprintf("%d of %s failed clients; worst: %s failed %d of %s (%s)",
 		t.FailingListeners, counted(int64(t.Listeners), "listener", "listeners"), worst.Server, worst.Failed, counted(worst.Attempts, "attempt", "attempts"), Percent(worst.FailureRate))
-	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != "unknown" {
+	if len(worst.Verdicts) > 0 && worst.Verdicts[0].Branch != kernel.Unknown {
 		v := worst.Verdicts[0]
 		s += fmt.Sprintf(": most likely %s (%s, confidence %.2f)", lowerFirst(v.Title), v.Branch, v.Confidence)
 	} else if len(worst.Verdicts) > 0 {
